@@ -1,0 +1,3 @@
+from bundlebench.cli import main
+
+raise SystemExit(main())

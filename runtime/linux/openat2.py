@@ -1,0 +1,60 @@
+"""openat2(2): open a path resolved under rules the kernel enforces.
+
+RESOLVE_IN_ROOT makes the kernel treat ``dirfd`` as the root for this lookup: absolute
+symlinks and ``..`` can never leave it. Kernels before 5.6 lack the call; callers then
+fall back to a component-by-component walk (``available()`` tells which).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+
+RESOLVE_NO_XDEV = 0x01
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_NO_SYMLINKS = 0x04
+RESOLVE_BENEATH = 0x08
+RESOLVE_IN_ROOT = 0x10
+
+# openat2 got the same number on every architecture (the unified syscall table).
+_SYS_OPENAT2 = 437
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+_available: bool | None = None
+
+
+def openat2(dirfd: int, path: str | bytes, flags: int, resolve: int, mode: int = 0) -> int:
+    """Open ``path`` relative to ``dirfd``; return the fd or raise OSError."""
+    raw = os.fsencode(path)
+    how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
+    fd = _syscall(
+        ctypes.c_long(_SYS_OPENAT2),
+        ctypes.c_int(dirfd),
+        ctypes.c_char_p(raw),
+        ctypes.byref(how),
+        ctypes.c_size_t(ctypes.sizeof(how)),
+    )
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), os.fsdecode(raw))
+    return int(fd)
+
+
+def available() -> bool:
+    """True when this kernel (and its seccomp policy) allows openat2."""
+    global _available
+    if _available is None:
+        try:
+            os.close(openat2(-100, "/", os.O_PATH, RESOLVE_IN_ROOT))  # AT_FDCWD
+            _available = True
+        except OSError as error:
+            _available = error.errno not in (errno.ENOSYS, errno.EPERM, errno.EINVAL)
+    return _available
