@@ -33,7 +33,7 @@ class ConfigDocument:
     data: dict[str, Any]
     indent: str | int | None = "\t"
     loaded_hash: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    original: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> ConfigDocument:
@@ -50,10 +50,16 @@ class ConfigDocument:
         except PermissionError:
             raise ConfigError(f"{path} cannot be read: permission denied") from None
         data = parse_config_bytes(raw, path)
-        return cls(path=path, data=data, indent=detect_indent(raw), loaded_hash=_hash(raw))
+        return cls(path=path, data=data, indent=detect_indent(raw), loaded_hash=_hash(raw),
+                   original=raw)
 
     def render(self) -> bytes:
-        """The document as it would be saved: the file's indentation, a final newline."""
+        """The document as it would be saved: the file's indentation, a final newline.
+
+        An unedited document renders as the exact bytes it was read from.
+        """
+        if self.original is not None and json.loads(self.original) == self.data:
+            return self.original if self.original.endswith(b"\n") else self.original + b"\n"
         text = json.dumps(self.data, indent=self.indent, ensure_ascii=False)
         return (text + "\n").encode("utf-8")
 
@@ -90,6 +96,7 @@ class ConfigDocument:
         except OSError as error:
             raise ConfigError(f"{self.path} could not be saved: {error.strerror}") from None
         self.loaded_hash = _hash(new)
+        self.original = new
 
 
 def parse_config_bytes(raw: bytes, path: Path) -> dict[str, Any]:
