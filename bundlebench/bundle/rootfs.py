@@ -13,7 +13,6 @@ import os
 import stat
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from bundlebench.errors import BundlebenchError
@@ -41,39 +40,94 @@ class RootfsError(BundlebenchError):
         self.errno = errno_value
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One file of the rootfs, described without opening it."""
+    """One file of the rootfs, described without opening it.
 
-    path: str
-    name: str
-    kind: str
-    mode: int
-    uid: int
-    gid: int
-    size: int
-    mtime: float
-    nlink: int
-    rdev: int
-    ino: int
-    link_target: str | None = None
-    link_status: str | None = None  # inside | dangling | escapes | loop
-    owner: str | None = None
-    group: str | None = None
+    Built from one lstat; every field is derived on access, so that listing a huge
+    directory costs little more than the system calls.
+    """
+
+    __slots__ = ("path", "name", "info", "link_target", "link_status", "_names")
+
+    def __init__(
+        self,
+        path: str,
+        name: str,
+        info: os.stat_result,
+        link_target: str | None = None,
+        link_status: str | None = None,  # inside | dangling | escapes | loop
+        names: tuple[dict[int, str], dict[int, str]] | None = None,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.info = info
+        self.link_target = link_target
+        self.link_status = link_status
+        self._names = names
+
+    def __repr__(self) -> str:
+        target = f" -> {self.link_target}" if self.link_target is not None else ""
+        return f"<Entry {self.mode_string} {self.path}{target}>"
+
+    @property
+    def kind(self) -> str:
+        return _KINDS.get(stat.S_IFMT(self.info.st_mode), "unknown")
+
+    @property
+    def mode(self) -> int:
+        return self.info.st_mode
+
+    @property
+    def uid(self) -> int:
+        return self.info.st_uid
+
+    @property
+    def gid(self) -> int:
+        return self.info.st_gid
+
+    @property
+    def size(self) -> int:
+        return self.info.st_size
+
+    @property
+    def mtime(self) -> float:
+        return self.info.st_mtime
+
+    @property
+    def nlink(self) -> int:
+        return self.info.st_nlink
+
+    @property
+    def rdev(self) -> int:
+        return self.info.st_rdev
+
+    @property
+    def ino(self) -> int:
+        return self.info.st_ino
+
+    @property
+    def owner(self) -> str | None:
+        """The user name of the owner, from the rootfs's own /etc/passwd."""
+        return self._names[0].get(self.info.st_uid) if self._names else None
+
+    @property
+    def group(self) -> str | None:
+        """The group name, from the rootfs's own /etc/group."""
+        return self._names[1].get(self.info.st_gid) if self._names else None
 
     @property
     def mode_string(self) -> str:
         """The permission string as `ls -l` prints it, e.g. ``-rwsr-xr-x``."""
-        return stat.filemode(self.mode)
+        return stat.filemode(self.info.st_mode)
 
     @property
     def is_executable(self) -> bool:
-        return self.kind == "file" and bool(self.mode & 0o111)
+        return self.kind == "file" and bool(self.info.st_mode & 0o111)
 
     @property
     def device_numbers(self) -> tuple[int, int] | None:
         if self.kind in ("chardev", "blockdev"):
-            return os.major(self.rdev), os.minor(self.rdev)
+            return os.major(self.info.st_rdev), os.minor(self.info.st_rdev)
         return None
 
 
@@ -224,6 +278,8 @@ class Rootfs:
     def iter_dir(self, path: str = "/") -> Iterator[Entry]:
         """Stream the entries of a directory in the order the filesystem gives them."""
         fd = self.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        names = self.id_names()
+        prefix = "/" if path in ("", "/") else path.rstrip("/") + "/"
         try:
             with os.scandir(fd) as scan:
                 for item in scan:
@@ -231,10 +287,12 @@ class Rootfs:
                         info = item.stat(follow_symlinks=False)
                     except FileNotFoundError:
                         continue  # removed while we were listing
-                    target = status = None
+                    name = item.name
                     if stat.S_ISLNK(info.st_mode):
-                        target, status = self._link_info(path, item.name, dir_fd=fd)
-                    yield self._make_entry(join(path, item.name), item.name, info, target, status)
+                        target, status = self._link_info(path, name, dir_fd=fd)
+                        yield Entry(prefix + name, name, info, target, status, names)
+                    else:
+                        yield Entry(prefix + name, name, info, None, None, names)
         finally:
             os.close(fd)
 
@@ -262,24 +320,7 @@ class Rootfs:
     def _make_entry(
         self, path: str, name: str, info: os.stat_result, target: str | None, status: str | None
     ) -> Entry:
-        users, groups = self.id_names()
-        return Entry(
-            path=path,
-            name=name,
-            kind=kind_of(info.st_mode),
-            mode=info.st_mode,
-            uid=info.st_uid,
-            gid=info.st_gid,
-            size=info.st_size,
-            mtime=info.st_mtime,
-            nlink=info.st_nlink,
-            rdev=info.st_rdev,
-            ino=info.st_ino,
-            link_target=target,
-            link_status=status,
-            owner=users.get(info.st_uid),
-            group=groups.get(info.st_gid),
-        )
+        return Entry(path, name, info, target, status, self.id_names())
 
     # -- contents --------------------------------------------------------------------
     def open_regular(self, path: str) -> int:
