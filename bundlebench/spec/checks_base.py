@@ -109,9 +109,22 @@ class Context:
 
                 try:
                     self._rootfs = Rootfs(host)
-                except RootfsError:
+                except (RootfsError, OSError):
                     self._rootfs = None
         return self._rootfs
+
+    def stat_in_rootfs(self, path: str) -> Any:
+        """What ``path`` resolves to inside the rootfs (an Entry), or None when it is
+        missing, unreachable, or there is no rootfs to look in."""
+        rootfs = self.rootfs
+        if rootfs is None:
+            return None
+        from bundlebench.bundle.rootfs import RootfsError
+
+        try:
+            return rootfs.stat(path)
+        except (RootfsError, OSError):
+            return None
 
     def close(self) -> None:
         if self._rootfs is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from bundlebench.spec.checks_base import Context, as_dict
 from bundlebench.spec.problems import Problem, error, pointer, warning
+from runtime.linux.constants import signal_number_or_none
 
 SUPPORTED_MAJOR = 1
 SUPPORTED_MINOR = 3  # 1.0.0 up to any 1.3.x
@@ -61,7 +63,9 @@ def check_root(ctx: Context) -> Iterator[Problem]:
     path = as_dict(ctx.config.get("root")).get("path")
     if not isinstance(path, str):
         return
-    if path != "rootfs":
+    if posixpath.basename(posixpath.normpath(path)) != "rootfs" or (
+        not path.startswith("/") and posixpath.normpath(path) != "rootfs"
+    ):
         yield warning(
             "/root/path",
             f"root.path is {path!r}; the spec recommends the conventional \"rootfs\".",
@@ -96,8 +100,16 @@ def check_uts_names(ctx: Context) -> Iterator[Problem]:
             )
 
 
+STOP_SIGNAL_KEY = "org.opencontainers.image.stopSignal"
+
+
+def _valid_signal(value: object) -> bool:
+    return isinstance(value, str) and signal_number_or_none(value) is not None
+
+
 def check_annotations(ctx: Context) -> Iterator[Problem]:
-    for key in as_dict(ctx.config.get("annotations")):
+    annotations = as_dict(ctx.config.get("annotations"))
+    for key in annotations:
         ptr = pointer("annotations", key)
         if key == "":
             yield error(ptr, "An annotations key is empty.", "Give the annotation a name.")
@@ -106,6 +118,12 @@ def check_annotations(ctx: Context) -> Iterator[Problem]:
                 ptr,
                 f"annotations key {key!r} uses the reserved org.opencontainers namespace.",
                 "Use a reverse-domain key of your own, e.g. com.example." + key.rsplit(".")[-1],
+            )
+        elif key == STOP_SIGNAL_KEY and not _valid_signal(annotations[key]):
+            yield error(
+                ptr,
+                f"annotations {key} {annotations[key]!r} is not a signal.",
+                'Give a signal name or number, e.g. "SIGTERM" or "15".',
             )
         elif "." not in key:
             yield warning(

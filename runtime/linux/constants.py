@@ -305,3 +305,64 @@ def signal_number_or_none(name: str) -> int | None:
         return signal_number(name)
     except ValueError:
         return None
+
+
+# Scheduling policies for sched_setattr(2).
+SCHED_POLICIES: dict[str, int] = {
+    "SCHED_OTHER": 0,
+    "SCHED_FIFO": 1,
+    "SCHED_RR": 2,
+    "SCHED_BATCH": 3,
+    "SCHED_ISO": 4,
+    "SCHED_IDLE": 5,
+    "SCHED_DEADLINE": 6,
+}
+
+SCHED_FLAGS: dict[str, int] = {
+    "SCHED_FLAG_RESET_ON_FORK": 0x01,
+    "SCHED_FLAG_RECLAIM": 0x02,
+    "SCHED_FLAG_DL_OVERRUN": 0x04,
+    "SCHED_FLAG_KEEP_POLICY": 0x08,
+    "SCHED_FLAG_KEEP_PARAMS": 0x10,
+    "SCHED_FLAG_UTIL_CLAMP_MIN": 0x20,
+    "SCHED_FLAG_UTIL_CLAMP_MAX": 0x40,
+}
+
+# I/O scheduling classes for ioprio_set(2).
+IOPRIO_CLASSES: dict[str, int] = {
+    "IOPRIO_CLASS_RT": 1,
+    "IOPRIO_CLASS_BE": 2,
+    "IOPRIO_CLASS_IDLE": 3,
+}
+
+# NUMA memory policy modes and mode flags for set_mempolicy(2).
+MEMORY_POLICY_MODES: dict[str, int] = {
+    "MPOL_DEFAULT": 0,
+    "MPOL_PREFERRED": 1,
+    "MPOL_BIND": 2,
+    "MPOL_INTERLEAVE": 3,
+    "MPOL_LOCAL": 4,
+    "MPOL_PREFERRED_MANY": 5,
+    "MPOL_WEIGHTED_INTERLEAVE": 6,
+}
+
+MEMORY_POLICY_FLAGS: dict[str, int] = {
+    "MPOL_F_NUMA_BALANCING": 1 << 13,
+    "MPOL_F_RELATIVE_NODES": 1 << 14,
+    "MPOL_F_STATIC_NODES": 1 << 15,
+}
+
+# Execution domains for personality(2).
+PERSONALITY_DOMAINS: dict[str, int] = {
+    "LINUX": 0x0000,
+    "LINUX32": 0x0008,
+}
+
+# Clocks a time namespace can offset (/proc/PID/timens_offsets).
+TIME_NAMESPACE_CLOCKS: dict[str, int] = {
+    "monotonic": 1,
+    "boottime": 7,
+}
+
+# Device types a cgroup device rule may name: a (all), c (char), b (block).
+CGROUP_DEVICE_TYPES: tuple[str, ...] = ("a", "c", "b")

@@ -1,0 +1,144 @@
+"""The validator: our JSON schema, then the semantic checks, as one list of Problems."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from bundlebench.spec.order import in_document_order
+from bundlebench.spec.problems import Problem, error, pointer
+
+_JSON_TYPES = {
+    "object": "an object", "array": "an array", "string": "a string",
+    "integer": "an integer", "number": "a number", "boolean": "true or false", "null": "null",
+}
+_ENUM_SHOWN = 8
+
+
+def validate(
+    config: Any, bundle_dir: Path | None = None, *, schema_only: bool = False
+) -> list[Problem]:
+    """Every problem of ``config``: schema errors first, then semantic problems.
+
+    Each group is in document order. A semantic problem at a field the schema already
+    reports is dropped, so each mistake is told once. ``bundle_dir`` lets the semantic
+    checks look at root.path and inside the rootfs.
+    """
+    problems = schema_problems(config)
+    if schema_only or not isinstance(config, dict):
+        return problems
+    from bundlebench.spec.checks import run_checks
+
+    reported = {p.pointer for p in problems}
+    problems.extend(p for p in run_checks(config, bundle_dir) if p.pointer not in reported)
+    return problems
+
+
+def schema_problems(config: Any) -> list[Problem]:
+    """The schema's verdict on ``config``, every error, in document order."""
+    validator = _validator()
+    found = [_to_problem(e) for e in validator.iter_errors(config)]
+    unique = list(dict.fromkeys(found))  # anyOf branches can repeat one finding
+    return in_document_order(unique, config)
+
+
+@functools.cache
+def _validator() -> Any:
+    from bundlebench.spec import schema
+
+    if hasattr(schema, "load_validator"):
+        return schema.load_validator()
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema.load_schema())
+
+
+def field_label(tokens: list[str | int]) -> str:
+    """A field path as people write it: process.args[0], linux.sysctl["net.ipv4.x"]."""
+    text = ""
+    for token in tokens:
+        if isinstance(token, int):
+            text += f"[{token}]"
+        elif text and ("." in token or "/" in token or not token):
+            text += f"[{token!r}]"
+        else:
+            text += ("." if text else "") + token
+    return text or "the config"
+
+
+def _to_problem(err: Any) -> Problem:
+    tokens = list(err.absolute_path)
+    kind, expected, instance = err.validator, err.validator_value, err.instance
+    if kind == "required":
+        name = _missing_name(err.message, expected, instance)
+        tokens.append(name)
+        label = field_label(tokens)
+        return error(pointer(*tokens), f"{label} is required but missing.",
+                     f"Add {label}." + _describe_hint(err, name))
+    label = field_label(tokens)
+    ptr = pointer(*tokens)
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        names = " or ".join(_JSON_TYPES.get(t, t) for t in wanted)
+        return error(ptr, f"{label} must be {names}, not {_json_type(instance)}.",
+                     f"Write {label} as {names}.")
+    if kind == "enum":
+        shown = ", ".join(str(v) for v in expected[:_ENUM_SHOWN])
+        more = f" and {len(expected) - _ENUM_SHOWN} more" if len(expected) > _ENUM_SHOWN else ""
+        return error(ptr, f"{label} {instance!r} is not an allowed value.",
+                     f"Use one of {shown}{more}.")
+    if kind == "const":
+        return error(ptr, f"{label} must be {expected!r}, not {instance!r}.",
+                     f"Set it to {expected!r}.")
+    if kind == "pattern":
+        return error(ptr, f"{label} {instance!r} does not have the expected form.",
+                     f"Make it match the pattern {expected}." + _describe_hint(err))
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
+                 "exclusiveMaximum": "<"}[kind]
+        return error(ptr, f"{label} {instance!r} is out of range.",
+                     f"Use a value {bound} {expected}.")
+    if kind in ("minItems", "minLength", "minProperties"):
+        return error(ptr, f"{label} is empty or too short.",
+                     f"Give it at least {expected} element(s).")
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        return error(ptr, f"{label} has a field the specification does not define: "
+                     f"{err.message}.", "Remove or rename the unknown field.")
+    return error(ptr, f"{label}: {err.message.rstrip('.')}.",
+                 "Fix the value as the specification describes (`bundlebench explain "
+                 f"{ptr or '/'}`).")
+
+
+def _missing_name(message: str, required: Any, instance: Any) -> str:
+    for name in required if isinstance(required, list) else []:
+        if isinstance(instance, dict) and name not in instance and repr(name) in message:
+            return name
+    return message.split("'")[1] if "'" in message else "?"
+
+
+def _describe_hint(err: Any, child: str | None = None) -> str:
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if child is not None:
+        schema = schema.get("properties", {}).get(child, {})
+    description = schema.get("description") if isinstance(schema, dict) else None
+    if not isinstance(description, str) or not description:
+        return ""
+    first = description.split(". ")[0].rstrip(".")
+    return f" ({first}.)"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
