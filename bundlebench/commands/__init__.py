@@ -11,4 +11,6 @@ COMMANDS: tuple[str, ...] = (
     "spec",
     "validate",
     "explain",
+    "unpack",
+    "images",
 )

@@ -28,11 +28,13 @@ UINT64 = (0, 2**64 - 1)
 CPU_LIST_PATTERN = r"^$|^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$"
 # What dev_valid_name() accepts: 1-15 bytes, no '/', ':' or whitespace.
 NETDEV_NAME_PATTERN = r"^[^/:\s]{1,15}$"
-# Option names that the kernel takes as flags: "ro=1" is never right.
+# Option names that are flags to the kernel or the runtime: they never take a value.
 _VALUELESS_OPTIONS = sorted(
     {*C.MOUNT_FLAGS, *C.MOUNT_PROPAGATION, *C.MOUNT_RECURSIVE_ATTRS, *C.MOUNT_RUNTIME_OPTIONS}
 )
-MOUNT_FLAG_WITH_VALUE_PATTERN = "^(" + "|".join(_VALUELESS_OPTIONS) + ")="
+# Non-empty, no padding (" ro" would reach the filesystem as unknown data), and not a
+# flag given a value ("ro=1"): one pattern, so a bad option gives one error.
+MOUNT_OPTION_PATTERN = r"^(?!(" + "|".join(_VALUELESS_OPTIONS) + r")=)\S([\s\S]*\S)?$"
 # Propagation the spec allows for the root: the four non-recursive modes.
 ROOTFS_PROPAGATION = tuple(name for name in C.MOUNT_PROPAGATION if not name.startswith("r"))
 # The kernel's dev_t: 12-bit major, 20-bit minor.
@@ -112,12 +114,7 @@ def _env() -> dict[str, Any]:
 
 
 def _mount_option() -> dict[str, Any]:
-    return _str(
-        minLength=1,
-        # Padding turns "ro" into a filesystem data option the kernel rejects.
-        pattern=r"^\S(.*\S)?$",
-        **{"not": {"pattern": MOUNT_FLAG_WITH_VALUE_PATTERN}},
-    )
+    return _str(pattern=MOUNT_OPTION_PATTERN)
 
 
 def _process() -> dict[str, Any]:
@@ -427,9 +424,11 @@ def build_schema() -> dict[str, Any]:
         "title": f"OCI runtime-spec v{SPEC_VERSION} config.json (bundlebench)",
         **schema,
     }
+    schema["description"] = DOCS[""].description
     for pattern, node in iter_nodes(schema):
         doc = DOCS.get(pattern)
-        if doc is not None:
+        if doc is not None and pattern:
+            node["title"] = doc.title
             node["description"] = doc.description
     return schema
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+_LONGEST_PATTERN = 80
 _BOUND_NAMES = {
     (0, 2**16 - 1): "uint16",
     (0, 2**32 - 1): "uint32",
@@ -54,7 +55,9 @@ def constraints(node: dict[str, Any]) -> list[str]:
     if "maxLength" in node:
         lines.append(f"at most {node['maxLength']} characters")
     if "pattern" in node:
-        lines.append(f"matches {node['pattern']}")
+        pattern = node["pattern"]
+        lines.append(f"matches {pattern}" if len(pattern) <= _LONGEST_PATTERN
+                     else "has the form described below")
     if node.get("required"):
         lines.append("requires " + ", ".join(node["required"]))
     for name, needs in node.get("dependentRequired", {}).items():

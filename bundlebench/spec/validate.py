@@ -54,6 +54,9 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(schema.load_schema())
 
 
+_PATTERN_SHOWN = 40
+
+
 def field_label(tokens: list[str | int]) -> str:
     """A field path as people write it: process.args[0], linux.sysctl["net.ipv4.x"]."""
     text = ""
@@ -70,6 +73,12 @@ def field_label(tokens: list[str | int]) -> str:
 def _to_problem(err: Any) -> Problem:
     tokens = list(err.absolute_path)
     kind, expected, instance = err.validator, err.validator_value, err.instance
+    if "propertyNames" in err.absolute_schema_path and isinstance(instance, str):
+        # The error is about a key of a map: point at that key, not at the whole map.
+        tokens.append(instance)
+        return error(pointer(*tokens), f"{field_label(tokens[:-1])} has an invalid key "
+                     f"{instance!r}: {err.message.rstrip('.')}.",
+                     "Rename the key." + _describe_hint(err))
     if kind == "required":
         name = _missing_name(err.message, expected, instance)
         tokens.append(name)
@@ -92,8 +101,12 @@ def _to_problem(err: Any) -> Problem:
         return error(ptr, f"{label} must be {expected!r}, not {instance!r}.",
                      f"Set it to {expected!r}.")
     if kind == "pattern":
-        return error(ptr, f"{label} {instance!r} does not have the expected form.",
-                     f"Make it match the pattern {expected}." + _describe_hint(err))
+        described = _describe_hint(err).strip(" ()")
+        if len(expected) > _PATTERN_SHOWN and described:
+            hint = described  # a long regex helps nobody; the field's meaning does
+        else:
+            hint = f"Make it match the pattern {expected}." + _describe_hint(err)
+        return error(ptr, f"{label} {instance!r} does not have the expected form.", hint)
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bound = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
                  "exclusiveMaximum": "<"}[kind]

@@ -12,7 +12,8 @@ ENTRIES: list[FieldDoc] = [
         "Everything specific to Linux: namespaces, ID mappings, devices, cgroups, "
         "seccomp, sysctls, masked paths and more.",
         "Read only by Linux runtimes.",
-        {"namespaces": [{"type": "pid"}, {"type": "mount"}]}, f"{_L}#linux-container-configuration"),
+        {"namespaces": [{"type": "pid"}, {"type": "mount"}]},
+        f"{_L}#linux-container-configuration"),
     doc("/linux/namespaces", "Namespaces",
         "Which kernel namespaces the container gets: new private ones, or existing ones "
         "to join by path.",
@@ -25,7 +26,7 @@ ENTRIES: list[FieldDoc] = [
         "Each type may appear once.", {"type": "network", "path": "/var/run/netns/blue"},
         f"{_L}#namespaces"),
     doc("/linux/namespaces/*/type", "Namespace type",
-        "pid, network, mount, ipc, uts, user, cgroup or time.",
+        "The kind of namespace: pid, network, mount, ipc, uts, user, cgroup or time.",
         "Selects the CLONE_NEW* flag (or the setns type), for example CLONE_NEWPID for pid.",
         "pid", f"{_L}#namespaces"),
     doc("/linux/namespaces/*/path", "Namespace to join",
@@ -68,7 +69,8 @@ ENTRIES: list[FieldDoc] = [
         "The lower part of the dev_t passed to mknod(2).", 229, f"{_L}#devices"),
     doc("/linux/devices/*/fileMode", "Permissions",
         "Permission bits of the node, in decimal (438 is 0666).",
-        "Applied after creation with chmod, so the umask does not interfere.", 438,
+        "The node gets exactly these bits: the runtime clears its umask while creating "
+        "devices.", 438,
         f"{_L}#devices"),
     doc("/linux/devices/*/uid", "Owner", "User ID that owns the node, inside the container.",
         "Applied with chown after creation.", 0, f"{_L}#devices"),
@@ -77,11 +79,12 @@ ENTRIES: list[FieldDoc] = [
     doc("/linux/netDevices", "Network devices",
         "Host network interfaces to move into the container, keyed by their host name.",
         "The runtime moves each into the container's network namespace with netlink "
-        "(and renames it when name is given); it leaves the host when the container starts.",
+        "during create, renaming it when name is given; from then on the host's namespace "
+        "no longer has it.",
         {"eth1": {"name": "net0"}}, f"{_L}#network-devices"),
     doc("/linux/netDevices/*", "Network device",
         "One host interface to move in; the key is its name on the host.",
-        "Moved with its addresses; needs a private network namespace.",
+        "Needs a private network namespace to move into.",
         {"name": "net0"}, f"{_L}#network-devices"),
     doc("/linux/netDevices/*/name", "Name inside",
         "The interface name inside the container; the host name is kept when absent.",
@@ -117,7 +120,8 @@ ENTRIES: list[FieldDoc] = [
         "Written to the schemata file.", "L2:0=f", f"{_L}#intelrdt"),
     doc("/linux/intelRdt/enableMonitoring", "RDT monitoring",
         "Collect cache and bandwidth usage for the container.",
-        "The runtime creates a monitoring group under mon_groups for the container.",
+        "Asks the runtime for a resctrl monitoring group, whose counters show the "
+        "container's usage.",
         True, f"{_L}#intelrdt"),
     doc("/linux/memoryPolicy", "NUMA memory policy",
         "From which NUMA nodes the container's memory is allocated.",
@@ -173,7 +177,8 @@ ENTRIES: list[FieldDoc] = [
         "The execution domain of the process, mainly to look like a 32-bit system.",
         "Set with personality(2) before exec; LINUX32 makes uname report a 32-bit machine.",
         {"domain": "LINUX32"}, f"{_L}#personality"),
-    doc("/linux/personality/domain", "Execution domain", "LINUX or LINUX32.",
+    doc("/linux/personality/domain", "Execution domain",
+        "The execution domain: LINUX, or LINUX32 for a 32-bit view of the machine.",
         "Becomes the persona argument of personality(2).", "LINUX32", f"{_L}#personality"),
     doc("/linux/personality/flags", "Personality flags",
         "Extra personality flags; the spec defines none yet.",

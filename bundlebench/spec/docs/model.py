@@ -25,8 +25,12 @@ class FieldDoc:
 
     @property
     def description(self) -> str:
-        """The text the JSON schema carries as this field's description."""
-        return f"{self.title}. {self.what}"
+        """The text the JSON schema carries as this field's description.
+
+        It starts with ``what``, so its first sentence says what the field does; the
+        title goes to the schema's ``title`` keyword.
+        """
+        return f"{self.what} {self.effect}"
 
     @property
     def section_url(self) -> str:

@@ -33,8 +33,8 @@ ENTRIES: list[FieldDoc] = [
         "Becomes ws_col of the terminal's window size.", 80, _P),
     doc("/process/cwd", "Working directory",
         "The absolute path, inside the container, the process starts in.",
-        "The runtime changes into it after pivot_root and before exec, creating nothing; "
-        "a missing directory makes start fail.",
+        "The runtime changes into it after pivot_root and before exec; runc creates it "
+        "when it is missing.",
         "/", _P),
     doc("/process/env", "Environment",
         "The complete environment of the process, as NAME=value strings.",
@@ -170,7 +170,8 @@ ENTRIES: list[FieldDoc] = [
         {"class": "IOPRIO_CLASS_BE", "priority": 4}, _LINUX),
     doc("/process/ioPriority/class", "I/O class",
         "Real-time (RT), best-effort (BE) or idle (IDLE).",
-        "RT needs CAP_SYS_ADMIN; IDLE only gets disk time nobody else wants.",
+        "RT needs privilege (CAP_SYS_ADMIN, or CAP_SYS_NICE on newer kernels); IDLE only "
+        "gets disk time nobody else wants.",
         "IOPRIO_CLASS_BE", _LINUX),
     doc("/process/ioPriority/priority", "I/O level",
         "Level within the class, 0 (highest) to 7 (lowest).",

@@ -53,7 +53,8 @@ ENTRIES: list[FieldDoc] = [
         "memory.memsw.limit_in_bytes (v1); v2's memory.swap.max gets swap minus limit.",
         1073741824, f"{_L}#memory"),
     doc(f"{_R}/memory/kernel", "Kernel memory limit",
-        "Deprecated: bytes of kernel memory; kernels since 5.4 ignore it.",
+        "Deprecated: bytes of kernel memory; deprecated since Linux 5.4 and gone from "
+        "recent kernels.",
         "memory.kmem.limit_in_bytes on cgroup v1 only.", 0, f"{_L}#memory"),
     doc(f"{_R}/memory/kernelTCP", "TCP buffer limit",
         "Deprecated: bytes of kernel TCP buffer memory.",
@@ -170,7 +171,7 @@ ENTRIES: list[FieldDoc] = [
         "stops fork bombs.",
         {"limit": 1024}, f"{_L}#pids"),
     doc(f"{_R}/pids/limit", "Maximum tasks",
-        "The most processes and threads the cgroup may hold; 0 or -1 for no limit.",
+        "The most processes and threads the cgroup may hold; -1 for no limit.",
         "pids.max.", 1024, f"{_L}#pids"),
     doc(f"{_R}/rdma", "RDMA limits",
         "Limits on RDMA resources, keyed by device name.",

@@ -27,8 +27,9 @@ ENTRIES: list[FieldDoc] = [
         "Returned to the caller as the call's error.", 38, _S),
     doc(f"{_B}/architectures", "Architectures",
         "System call ABIs the filter covers, such as SCMP_ARCH_X86_64 and SCMP_ARCH_X86.",
-        "Calls made through an ABI not listed are killed (the native one is always "
-        "added); list the 32-bit ABIs to close that door or to allow 32-bit programs.",
+        "Calls made through an ABI that is not listed get the filter's bad-architecture "
+        "action (libseccomp kills by default); the native ABI is always included, so list "
+        "the 32-bit ones to allow 32-bit programs.",
         ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], _S),
     doc(f"{_B}/architectures/*", "Architecture", "One SCMP_ARCH_* name.",
         "Adds that ABI's system call numbers to the filter.", "SCMP_ARCH_AARCH64", _S),

@@ -52,8 +52,9 @@ def id_mapping_docs(prefix: str, kind: str, section: str, *, mount: bool) -> lis
             f"{prefix}/*/hostID",
             "First ID on the host",
             f"The first of the host {ids} the range maps onto.",
-            "An unprivileged runtime may only map IDs it owns (or those delegated to it in "
-            f"/etc/sub{kind}); anything else makes the write to {kind}_map fail.",
+            "An unprivileged runtime may map only its own ID, or the ranges /etc/sub"
+            f"{kind} delegates to it through new{kind}map; anything else makes the write "
+            f"to {kind}_map fail.",
             100000,
             section,
         ),

@@ -80,7 +80,7 @@ ENTRIES: list[FieldDoc] = [
         "The path inside the container where the filesystem appears. It should be absolute; "
         "a relative one is read from / and is deprecated.",
         "The runtime creates a missing mount point (a directory, or an empty file when a "
-        "file is bind-mounted) and refuses one that a symlink would lead out of the root.",
+        "file is bind-mounted) and resolves symlinks in it without leaving the root.",
         "/data",
         _MOUNTS,
     ),
@@ -119,7 +119,8 @@ ENTRIES: list[FieldDoc] = [
         "/mounts/*/options/*",
         "Mount option",
         "One option: a flag name (ro, nosuid, rbind, rprivate, ...) or a filesystem data "
-        "option, usually key=value.",
+        "option, usually key=value. It is never empty or padded with spaces, and a flag "
+        "takes no value (ro=1 is wrong).",
         "A flag changes the mount flags; anything the runtime does not know is handed to "
         "the filesystem, which rejects what it does not understand with EINVAL.",
         "nosuid",
@@ -263,14 +264,14 @@ def _hook_docs(kind: str) -> list[FieldDoc]:
             "/usr/bin/logger", _HOOKS),
         doc(f"{base}/*/args", "Hook arguments",
             "The full argument vector, including argv[0].",
-            "Passed unchanged to execve(2); without it the hook runs with an empty argv.",
+            "Passed unchanged to execve(2); without it runc uses just the path as argv.",
             ["logger", "-t", "oci"], _HOOKS),
         doc(f"{base}/*/args/*", "Hook argument", "One argument string.",
             "Passed unchanged; there is no shell quoting or expansion.", "-t", _HOOKS),
         doc(f"{base}/*/env", "Hook environment",
             "The complete environment of the hook, as NAME=value strings.",
-            "Nothing is inherited from the runtime; an absent list means an empty "
-            "environment.",
+            "When given, nothing else is inherited from the runtime; when absent, runc "
+            "passes its own environment.",
             ["PATH=/usr/bin:/bin"], _HOOKS),
         doc(f"{base}/*/env/*", "Hook environment variable", "One NAME=value string.",
             "Placed in the hook's environment as is.", "LANG=C.UTF-8", _HOOKS),
