@@ -13,4 +13,10 @@ COMMANDS: tuple[str, ...] = (
     "explain",
     "unpack",
     "images",
+    "run",
+    "attach",
+    "ps",
+    "exec",
+    "kill",
+    "rm",
 )

@@ -1,0 +1,53 @@
+"""`bundlebench ps`: the containers on the runtime root."""
+
+from __future__ import annotations
+
+import argparse
+
+from bundlebench.commands._containers import add_root_flag
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ps", help="list containers (id, status, pid, bundle, created)",
+        description="List the containers on the runtime root.",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the ids")
+    add_root_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from bundlebench.commands._containers import runtime_api, runtime_call
+    from runtime.attach_protocol import read_exit
+
+    api = runtime_api(args.root)
+    containers = runtime_call(api.list)
+    for state in containers:
+        record = read_exit(os.path.join(api.root, state["id"]))
+        state["exitCode"] = record.get("exit_code") if record else None
+    if args.quiet:
+        for state in containers:
+            print(state["id"])
+        return 0
+    if args.format == "json":
+        print(json.dumps(containers, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("ID", "STATUS", "PID", "BUNDLE", "CREATED"):
+        table.add_column(column)
+    for state in containers:
+        status = state["status"]
+        if status == "stopped" and state["exitCode"] is not None:
+            status = f"stopped (exit {state['exitCode']})"
+        table.add_row(state["id"], status, str(state.get("pid") or ""),
+                      state.get("bundle", ""), state.get("created", "")[:19].replace("T", " "))
+    Console(highlight=False).print(table)
+    return 0

@@ -1,0 +1,1 @@
+"""Containers of a runtime root, as the workbench sees them: launch, attach, list."""
