@@ -6,19 +6,30 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bundlebench import __version__
 from bundlebench.commands import COMMANDS
 from bundlebench.errors import BundlebenchError
 
+OPEN_HELP = (
+    "With no COMMAND, `bundlebench [BUNDLE]` opens the workbench (a terminal app) on BUNDLE, "
+    "by default the current directory; `bundlebench --demo` opens the demo bundle, building "
+    "it first. A bundle directory named like a command is opened as ./NAME."
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bundlebench",
+        usage="bundlebench [-h] [--version] [--demo] [BUNDLE | COMMAND ...]",
         description="Look inside, edit and run OCI container bundles.",
+        epilog=OPEN_HELP,
     )
     parser.add_argument("--version", action="version", version=f"bundlebench {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the workbench on the demo bundle (built on first use)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="bundlebench")
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"bundlebench.commands.{name}")
@@ -30,12 +41,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_open_parser() -> argparse.ArgumentParser:
+    """The parser for `bundlebench [--demo] BUNDLE` (the first word is no command)."""
+    parser = argparse.ArgumentParser(prog="bundlebench", description=OPEN_HELP)
+    parser.add_argument("bundle", metavar="BUNDLE", type=Path, help="the bundle directory")
+    parser.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    if first is not None and first not in _command_names(parser):
+        args = build_open_parser().parse_args(argv)
+        args.func = _open
+    else:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            args.bundle = None
+            args.func = _open
     try:
         return int(args.func(args) or 0)
     except BundlebenchError as error:
@@ -44,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bundlebench: interrupted", file=sys.stderr)
         return 130
+
+
+def _open(args: argparse.Namespace) -> int:
+    from bundlebench.tui.launch import open_app
+
+    return open_app(args.bundle, demo=args.demo)
 
 
 if __name__ == "__main__":

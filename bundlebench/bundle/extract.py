@@ -77,6 +77,12 @@ class RootfsWriter:
     def parent_fd(self, rel: str) -> tuple[int, str]:
         """An fd for the parent directory of ``rel`` (created as needed) and the last name."""
         parent, _, name = rel.rpartition("/")
+        try:
+            # Most parents exist already: one resolution instead of one per component.
+            return self.root.open("/" + parent, os.O_PATH | os.O_DIRECTORY), name
+        except RootfsError as error:
+            if error.errno != errno.ENOENT:
+                raise
         self.makedirs(parent)
         return self.root.open("/" + parent, os.O_PATH | os.O_DIRECTORY), name
 
@@ -104,6 +110,7 @@ class RootfsWriter:
             self._dir_modes.append((rel, member.mode, member.mtime))
             self._chown(rel, member)
             stats.dirs += 1
+            self.placed(rel, member, None, "")
             return
         if (member.ischr() or member.isblk()) and not self.as_root:
             stats.skipped_devices += 1
@@ -131,10 +138,16 @@ class RootfsWriter:
                 stats.warnings.append(f"skipped {member.name!r}: unsupported member type")
                 return
             self._finish(dir_fd, name, member)
+            self.placed(rel, member, dir_fd, name)
         finally:
             os.close(dir_fd)
 
+    def placed(self, rel: str, member: tarfile.TarInfo, dir_fd: int | None, name: str) -> None:
+        """Hook called once a member is in place; ``dir_fd`` is its parent (None for a
+        directory). Subclasses record or decorate here; the default does nothing."""
+
     def _remove_existing(self, dir_fd: int, name: str) -> None:
+        """Clear the way for a new non-directory entry (subclasses may remove more)."""
         try:
             info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         except FileNotFoundError:

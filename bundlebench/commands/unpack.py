@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "DIR/.bundlebench/provenance.json. Nothing is left behind when it fails.",
     )
     parser.add_argument("image", metavar="IMAGE", type=Path,
-                        help="an OCI image layout directory or tar, or a docker-archive tar")
+                        help="an OCI image layout directory or tar, or a docker-archive tar "
+                        "(PATH:REF also selects a ref)")
     parser.add_argument("dir", metavar="DIR", type=Path, help="the bundle directory to create")
     parser.add_argument("--ref", metavar="NAME",
                         help="the image to take when IMAGE holds several (a ref name or tag)")
@@ -35,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from bundlebench.commands._output import byte_progress, stderr_console
     from bundlebench.image.unpack import unpack_image
 
-    result = unpack_image(args.image, args.dir, ref=args.ref, platform=args.platform,
+    image, ref = split_ref(args.image, args.ref)
+    result = unpack_image(image, args.dir, ref=ref, platform=args.platform,
                           rootless=args.rootless, force=args.force, progress=byte_progress)
     console = stderr_console()
     for warning in result.warnings:
@@ -51,6 +53,16 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"Run it with: bundlebench-runtime run -b {escape(str(result.bundle))} ID"
                   "  (or runc run)")
     return 0
+
+
+def split_ref(image: Path, ref: str | None) -> tuple[Path, str | None]:
+    """Accept ``PATH:REF`` (as umoci and skopeo spell it) when PATH exists and IMAGE not."""
+    text = str(image)
+    if ref is None and not image.exists() and ":" in text:
+        base, _, tag = text.rpartition(":")
+        if tag and Path(base).exists():
+            return Path(base), tag
+    return image, ref
 
 
 def _size(count: int) -> str:

@@ -1,0 +1,1 @@
+"""OCI images (layouts, dir or tar, and docker archives) to runtime bundles."""

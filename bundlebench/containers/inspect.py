@@ -1,0 +1,272 @@
+"""What a running container looks like from the host, read from /proc and psutil.
+
+Every reader takes ``proc`` (default /proc) so that tests can hand it a fake tree.
+Nothing here needs a screen: the inspector widgets only lay these facts out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+
+import psutil
+
+from runtime.linux.constants import CAPABILITIES
+
+NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+CAP_SETS = (("CapInh", "inheritable"), ("CapPrm", "permitted"), ("CapEff", "effective"),
+            ("CapBnd", "bounding"), ("CapAmb", "ambient"))
+SECCOMP_MODES = {"0": "disabled", "1": "strict", "2": "filter"}
+_CAP_NAMES = {number: name for name, number in CAPABILITIES.items()}
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    depth: int
+    pid: int
+    user: str
+    command: str
+    cpu: float
+    rss: int
+
+
+@dataclass(frozen=True)
+class Namespace:
+    kind: str
+    container: int | None
+    host: int | None
+
+    @property
+    def shared(self) -> bool:
+        return self.container is not None and self.container == self.host
+
+    @property
+    def verdict(self) -> str:
+        if self.container is None or self.host is None:
+            return "unknown"
+        return "shared with host" if self.shared else "private"
+
+
+@dataclass(frozen=True)
+class Mount:
+    mount_id: str
+    parent_id: str
+    device: str
+    root: str
+    target: str
+    options: str
+    fstype: str
+    source: str
+    super_options: str
+
+
+@dataclass
+class Security:
+    capabilities: dict[str, list[str]] = field(default_factory=dict)
+    no_new_privs: bool | None = None
+    seccomp: str = "unknown"
+    seccomp_filters: int | None = None
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def namespace_inode(pid: int | str, kind: str, proc: str = "/proc") -> int | None:
+    """The inode of /proc/PID/ns/KIND ("net:[4026531840]"), or None when unreadable."""
+    try:
+        link = os.readlink(f"{proc}/{pid}/ns/{kind}")
+    except OSError:
+        return None
+    start, end = link.find("["), link.rfind("]")
+    if start < 0 or end < start:
+        return None
+    try:
+        return int(link[start + 1:end])
+    except ValueError:
+        return None
+
+
+def host_pid(proc: str = "/proc") -> int | str:
+    """The host's reference process: init when we may read its namespaces, else us."""
+    return 1 if namespace_inode(1, "mnt", proc) is not None else "self"
+
+
+def namespaces(pid: int, proc: str = "/proc") -> list[Namespace]:
+    """The container's namespaces beside the host's, one per kind the kernel has."""
+    host = host_pid(proc)
+    rows = []
+    for kind in NAMESPACE_KINDS:
+        mine, theirs = namespace_inode(pid, kind, proc), namespace_inode(host, kind, proc)
+        if mine is None and theirs is None:
+            continue
+        rows.append(Namespace(kind, mine, theirs))
+    return rows
+
+
+def decode_caps(mask: int) -> list[str]:
+    """Capability names of a bit mask, lowest bit first; unknown bits as CAP_<n>."""
+    return [_CAP_NAMES.get(bit, f"CAP_{bit}") for bit in range(64) if mask >> bit & 1]
+
+
+def status_fields(pid: int, proc: str = "/proc") -> dict[str, str]:
+    text = _read(f"{proc}/{pid}/status") or ""
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def security(pid: int, proc: str = "/proc") -> Security:
+    """Capability sets by name, no_new_privs and the seccomp mode of a process."""
+    fields = status_fields(pid, proc)
+    result = Security()
+    for key, name in CAP_SETS:
+        if key in fields:
+            result.capabilities[name] = decode_caps(int(fields[key], 16))
+    if "NoNewPrivs" in fields:
+        result.no_new_privs = fields["NoNewPrivs"] == "1"
+    if "Seccomp" in fields:
+        result.seccomp = SECCOMP_MODES.get(fields["Seccomp"], fields["Seccomp"])
+    if fields.get("Seccomp_filters", "").isdigit():
+        result.seccomp_filters = int(fields["Seccomp_filters"])
+    return result
+
+
+def id_map(pid: int, which: str, proc: str = "/proc") -> list[tuple[int, int, int]]:
+    """uid_map or gid_map rows: (inside, outside, count)."""
+    rows = []
+    for line in (_read(f"{proc}/{pid}/{which}") or "").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            rows.append((int(parts[0]), int(parts[1]), int(parts[2])))
+    return rows
+
+
+def _unescape(text: str) -> str:
+    # mountinfo escapes space, tab, newline and backslash as \ooo.
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and text[i + 1:i + 4].isdigit():
+            out.append(chr(int(text[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def parse_mountinfo(text: str) -> list[Mount]:
+    """Rows of /proc/PID/mountinfo (see proc(5)); malformed lines are skipped."""
+    mounts = []
+    for line in text.splitlines():
+        left, sep, right = line.partition(" - ")
+        parts, tail = left.split(), right.split()
+        if not sep or len(parts) < 6 or len(tail) < 2:
+            continue
+        mounts.append(Mount(parts[0], parts[1], parts[2], _unescape(parts[3]),
+                            _unescape(parts[4]), parts[5], tail[0], _unescape(tail[1]),
+                            tail[2] if len(tail) > 2 else ""))
+    return mounts
+
+
+def mounts(pid: int, proc: str = "/proc") -> list[Mount]:
+    return parse_mountinfo(_read(f"{proc}/{pid}/mountinfo") or "")
+
+
+def cgroups(pid: int, proc: str = "/proc") -> list[str]:
+    """The cgroup paths: "0::/path" on cgroup v2, "N:controllers:/path" on v1."""
+    return [line for line in (_read(f"{proc}/{pid}/cgroup") or "").splitlines() if line]
+
+
+def cgroup_path(pid: int, proc: str = "/proc") -> str:
+    """The one path to show: the unified one, else the memory (or first) controller's."""
+    lines = cgroups(pid, proc)
+    for line in lines:
+        if line.startswith("0::"):
+            return line[3:]
+    for line in lines:
+        if ":memory:" in line:
+            return line.split(":", 2)[2]
+    return lines[0].split(":", 2)[2] if lines else ""
+
+
+class ProcessSampler:
+    """The container's process tree with CPU and memory, sampled again on each call.
+
+    psutil gives CPU percent since the previous call of the same Process object, so the
+    objects are kept between samples.
+    """
+
+    def __init__(self, init_pid: int, history: int = 60) -> None:
+        self.init_pid = init_pid
+        self._known: dict[int, psutil.Process] = {}
+        self.cpu_history: deque[float] = deque(maxlen=history)
+        self.memory_history: deque[int] = deque(maxlen=history)
+
+    def _process(self, pid: int) -> psutil.Process:
+        process = self._known.get(pid)
+        if process is None:
+            process = self._known[pid] = psutil.Process(pid)
+            process.cpu_percent(None)
+        return process
+
+    def sample(self) -> list[ProcessRow]:
+        """Rows depth-first from the init; empty when the init is gone."""
+        try:
+            root = self._process(self.init_pid)
+            children = root.children(recursive=True)
+        except psutil.Error:
+            return []
+        parents: dict[int, int] = {}
+        for child in children:
+            try:
+                parents[child.pid] = child.ppid()
+            except psutil.Error:
+                continue
+        rows: list[ProcessRow] = []
+        total_cpu, total_rss = 0.0, 0
+        stack = [(self.init_pid, 0)]
+        alive = set()
+        while stack:
+            pid, depth = stack.pop()
+            try:
+                process = self._process(pid)
+                with process.oneshot():
+                    row = ProcessRow(depth, pid, _user(process), _command(process),
+                                     process.cpu_percent(None), process.memory_info().rss)
+            except psutil.Error:
+                continue
+            alive.add(pid)
+            rows.append(row)
+            total_cpu += row.cpu
+            total_rss += row.rss
+            kids = sorted((p for p, parent in parents.items() if parent == pid), reverse=True)
+            stack.extend((kid, depth + 1) for kid in kids)
+        for pid in list(self._known):
+            if pid not in alive:
+                del self._known[pid]
+        self.cpu_history.append(total_cpu)
+        self.memory_history.append(total_rss)
+        return rows
+
+
+def _user(process: psutil.Process) -> str:
+    try:
+        return process.username()
+    except (psutil.Error, KeyError):
+        return str(process.uids().real)
+
+
+def _command(process: psutil.Process) -> str:
+    try:
+        words = process.cmdline()
+    except psutil.Error:
+        words = []
+    return " ".join(words) or f"[{process.name()}]"

@@ -1,0 +1,193 @@
+"""The bundlebench Textual app: two screens (rootfs, config) over one bundle."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+
+from bundlebench.bundle.model import Bundle
+from bundlebench.bundle.rootfs import Rootfs
+from bundlebench.spec.problems import Problem
+from bundlebench.tui.format import problem_summary
+from bundlebench.tui.screens.confirm import ConfirmScreen
+from bundlebench.tui.screens.help import HelpScreen
+from bundlebench.tui.screens.rootfs import RootfsScreen
+from bundlebench.tui.widgets.bundle_header import BundleHeader
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+Validator = Callable[[dict[str, Any], Path], list[Problem]]
+
+
+def default_validator(config: dict[str, Any], bundle_dir: Path) -> list[Problem]:
+    """The spec validator (imported on first use: it loads the schema)."""
+    from bundlebench.spec.validate import validate
+
+    return validate(config, bundle_dir)
+
+
+def bundlebench_commands() -> type[Provider]:
+    """The palette provider, imported when the palette first opens (it costs 50 ms)."""
+    from bundlebench.tui.commands import BundlebenchCommands
+
+    return BundlebenchCommands
+
+
+def optional_screen(mode: str, module: str, name: str) -> Screen[Any]:
+    """The screen class ``name`` of ``module``, or a note while it is not installed."""
+    import importlib
+
+    try:
+        screen_class = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as error:
+        if error.name != module:
+            raise  # the screen is there but broken: show the real error
+        from bundlebench.tui.screens.missing import MissingScreen
+
+        return MissingScreen(mode)
+    return screen_class()
+
+
+def config_screen() -> Screen[Any]:
+    """Edit config.json field by field, with live validation."""
+    return optional_screen("config", "bundlebench.tui.screens.config", "ConfigScreen")
+
+
+def containers_screen() -> Screen[Any]:
+    """Launch the bundle, attach to its terminal, inspect and trace it."""
+    return optional_screen("containers", "bundlebench.tui.screens.containers",
+                           "ContainersScreen")
+
+
+class BundlebenchApp(App[None]):
+    """Browse a bundle's rootfs and edit its config.json.
+
+    Screens talk to the app through three reactives: ``problems`` (None while the
+    validator runs), ``dirty`` (the config screen sets it when an edit is not saved)
+    and ``validating``; call ``refresh_validation()`` after changing the config.
+    """
+
+    TITLE = "bundlebench"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    MODES = {"rootfs": RootfsScreen, "config": config_screen, "containers": containers_screen}
+    DEFAULT_MODE = "rootfs"
+    COMMANDS = App.COMMANDS | {bundlebench_commands}
+    BINDINGS = [
+        # The header's tabs show these keys; the footer keeps its room for the screen's.
+        Binding("1", "switch_to('rootfs')", "Rootfs", tooltip="Browse the root filesystem",
+                show=False),
+        Binding("2", "switch_to('config')", "Config", tooltip="Edit config.json", show=False),
+        Binding("3", "switch_to('containers')", "Containers",
+                tooltip="Launch the bundle, attach, inspect", show=False),
+        Binding("f1", "help", "Help", tooltip="List every key"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+t", "change_theme", "Theme", tooltip="Pick a colour theme"),
+        Binding("q", "quit", "Quit", tooltip="Quit (asks first when there are unsaved edits)"),
+    ]
+
+    problems: reactive[list[Problem] | None] = reactive(None, always_update=True)
+    dirty: reactive[bool] = reactive(False)
+    validating: reactive[bool] = reactive(False)
+
+    def __init__(self, bundle: Path | str | Bundle, *, validator: Validator | None = None) -> None:
+        self.bundle = bundle if isinstance(bundle, Bundle) else Bundle.open(bundle)
+        self.validator = validator or default_validator
+        self._rootfs: Rootfs | None = None
+        super().__init__()
+        self.sub_title = str(self.bundle.path)
+
+    @property
+    def rootfs(self) -> Rootfs:
+        """Safe access to the bundle's rootfs, opened once."""
+        if self._rootfs is None:
+            self._rootfs = self.bundle.rootfs()
+        return self._rootfs
+
+    def on_mount(self) -> None:
+        # Importing the validator (jsonschema) in a thread holds the GIL for a while:
+        # start it once the first screen is painted.
+        self.call_after_refresh(self.refresh_validation)
+
+    # -- validation ----------------------------------------------------------------
+    def refresh_validation(self, data: dict[str, Any] | None = None) -> None:
+        """Validate the config (``data``, or the bundle's document) in a worker."""
+        snapshot = copy.deepcopy(self.bundle.config.data if data is None else data)
+        self.validating = True
+        self._validate(snapshot)
+
+    @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
+    def _validate(self, data: dict[str, Any]) -> None:
+        try:
+            problems = self.validator(data, self.bundle.path)
+        except Exception as error:  # noqa: BLE001 - a validator bug must not end the app
+            problems = [Problem("", "error", f"the validator failed: {error}",
+                                "report this as a bug in bundlebench")]
+        self.call_from_thread(self._validated, problems)
+
+    def _validated(self, problems: list[Problem]) -> None:
+        self.validating = False
+        self.problems = problems
+
+    def watch_problems(self, problems: list[Problem] | None) -> None:
+        if problems is None:
+            return
+        errors = sum(p.severity == "error" for p in problems)
+        summary = problem_summary(errors, len(problems) - errors)
+        self.sub_title = f"{self.bundle.path} · config.json {summary}"
+
+    # -- screens -------------------------------------------------------------------
+    async def action_switch_to(self, mode: str) -> None:
+        """Show the rootfs or the config screen."""
+        if isinstance(self.screen, ModalScreen):
+            return
+        await self.switch_mode(mode)
+        screen = self.screen
+        if not screen.query(BundleHeader) and not screen.query("Header"):
+            await screen.mount(BundleHeader(mode), before=0)
+
+    def action_help(self) -> None:
+        """Show every key of the current screen and of the app."""
+        if isinstance(self.screen, ModalScreen):
+            return
+        screen_keys: list[tuple[str, str]] = []
+        app_keys: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not (binding.show or active.node is self):
+                continue
+            row = (self.get_key_display(binding), binding.description)
+            if row in seen:
+                continue
+            seen.add(row)
+            (app_keys if active.node is self else screen_keys).append(row)
+        title = f"The {self.current_mode} screen"
+        help_text = getattr(self.screen, "HELP", None)
+        self.push_screen(HelpScreen(screen_keys, app_keys, title, help_text))
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved config changes, ask first."""
+        if not self.dirty:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen("config.json has unsaved changes. Quit and lose them?",
+                          yes="Quit without saving", no="Stay"),
+            answered,
+        )

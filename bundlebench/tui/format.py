@@ -1,0 +1,59 @@
+"""Plain-text formatting shared by the TUI's panels (no textual imports)."""
+
+from __future__ import annotations
+
+import time
+
+_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_size(size: int) -> str:
+    """A size the way people read it: ``512 B``, ``1.5 KiB``, ``3.2 GiB``."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in _UNITS:
+        value /= 1024
+        if value < 1024 or unit == _UNITS[-1]:
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def format_mtime(mtime: float) -> str:
+    """A modification time in local time, to the second, with the zone offset."""
+    return time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(mtime))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files`` (or ``many``), with thousands separators."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+def problem_summary(errors: int, warnings: int) -> str:
+    """The header's validity text: ``valid`` or ``2 errors, 1 warning``."""
+    if not errors and not warnings:
+        return "valid"
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def normalize_path(text: str, cwd: str = "/") -> str:
+    """A typed container path made absolute and lexically clean (``..`` stops at /)."""
+    text = text.strip()
+    if not text.startswith("/"):
+        text = cwd.rstrip("/") + "/" + text
+    parts: list[str] = []
+    for part in text.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def ancestors(path: str) -> list[str]:
+    """Every directory from / down to the parent of ``path``: ``/a/b`` gives ``/``, ``/a``."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) for i in range(len(parts))]

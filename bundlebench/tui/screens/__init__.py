@@ -1,0 +1,1 @@
+"""Screens of the bundlebench app, one module per screen."""

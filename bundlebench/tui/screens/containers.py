@@ -1,0 +1,389 @@
+"""The containers screen: launch the bundle, work in its terminal, inspect and trace it.
+
+Left: the containers of this bundle (marked) and of the whole runtime root, polled
+every second. Right: the terminal pane attached to the chosen container (plus one tab
+per exec'd shell), the inspector, and the lifecycle view. The app never forks
+namespaces itself: launches go through the shim, execs through a runtime process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from bundlebench.containers.launch import Launched, runtime_root
+from bundlebench.containers.listing import (
+    ContainerRow,
+    list_containers,
+    remove_container,
+    stop_container,
+)
+from bundlebench.containers.transports import AttachTransport, PtyTransport, exec_argv
+from bundlebench.tui.widgets.containers_dialogs import SignalPicker, problems_text
+from bundlebench.tui.widgets.containers_list import ContainersTable
+from bundlebench.tui.widgets.inspector import Inspector
+from bundlebench.tui.widgets.lifecycle import LifecycleView
+from bundlebench.tui.widgets.terminal_pane import TerminalPane
+
+POLL_SECONDS = 1.0
+
+
+def describe_exit(container_id: str, record: dict[str, Any] | None) -> str:
+    """'web exited with code 0' / '... killed by SIGKILL (code 137)' / '... ended'."""
+    if not record:
+        return f"{container_id} ended (exit status unknown)"
+    if record.get("error"):
+        return f"{container_id} did not start: {record['error']}"
+    code, signal = record.get("exit_code"), record.get("signal")
+    if signal:
+        return f"{container_id} was killed by {signal} (code {code})"
+    return f"{container_id} exited with code {code}"
+
+
+class ContainersScreen(Screen[None]):
+    """Containers of the bundle: launch, terminal, exec, kill, stop, delete, inspect."""
+
+    CSS_PATH = str(Path(__file__).with_name("containers.tcss"))  # subclasses live elsewhere
+    HELP = """\
+Launch the bundle with l: it is validated first, and its errors are listed instead of
+launching. Enter on a container attaches the terminal pane; keys then go to the
+container (ctrl+] gives them back). f hands the whole terminal over (ctrl+p ctrl+q
+comes back). e opens a second shell in a new tab. Inspect shows processes,
+namespaces, capabilities and mounts; Lifecycle shows each setup step the runtime took
+and the config field behind it.
+"""
+    BINDINGS = [
+        Binding("l", "launch", "Launch", tooltip="Validate the bundle and launch it"),
+        Binding("a", "attach", "Attach", tooltip="Attach the terminal pane to the container"),
+        Binding("f", "fullscreen", "Full screen", tooltip="Attach in the whole terminal; "
+                "ctrl+p ctrl+q comes back"),
+        Binding("e", "exec_shell", "Exec shell", tooltip="A second shell in a new tab"),
+        Binding("k", "kill", "Kill…", tooltip="Send a signal to the container"),
+        Binding("s", "stop", "Stop", tooltip="SIGTERM, then SIGKILL after a timeout"),
+        Binding("d", "delete", "Delete", tooltip="Delete the container (kills it first)"),
+        Binding("i", "show_tab('tab-inspect')", "Inspect", tooltip="The inspector tab"),
+        Binding("t", "show_tab('tab-lifecycle')", "Lifecycle", tooltip="The setup trace"),
+    ]
+    stop_timeout = 10.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attached_id: str | None = None
+        self._select_next: str | None = None
+        self._execs = 0
+
+    # -- where things are ---------------------------------------------------------------
+    @property
+    def root(self) -> str:
+        return runtime_root(getattr(self.app, "runtime_root", None))
+
+    @property
+    def bundle_path(self) -> Path:
+        return Path(self.app.bundle.path)
+
+    def list_containers(self) -> list[ContainerRow]:
+        """The rows to show (blocking; tests replace it with a fixed list)."""
+        return list_containers(self.root, self.bundle_path)
+
+    @property
+    def table(self) -> ContainersTable:
+        return self.query_one(ContainersTable)
+
+    @property
+    def selected(self) -> ContainerRow | None:
+        return self.table.selected
+
+    # -- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="containers-main"):
+            with Vertical(id="containers-left"):
+                yield ContainersTable(id="containers-table")
+                yield Static(id="containers-message")
+            with TabbedContent(id="containers-tabs", initial="tab-terminal"):
+                with TabPane("Terminal", id="tab-terminal"):
+                    yield Static("Launch the bundle (l), or choose a container and press "
+                                 "enter to attach.", id="terminal-empty")
+                    yield Vertical(id="terminal-holder")
+                with TabPane("Inspect", id="tab-inspect"):
+                    yield Inspector(id="inspector")
+                with TabPane("Lifecycle", id="tab-lifecycle"):
+                    yield LifecycleView(id="lifecycle")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.border_title = "Containers"
+        self.table.border_subtitle = "● this bundle"
+        self.poll()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    # -- live status --------------------------------------------------------------------
+    def poll(self) -> None:
+        """Read the container list again, off the event loop."""
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="containers-poll", exit_on_error=False)
+    def _poll(self) -> None:
+        try:
+            rows = self.list_containers()
+        except Exception as error:  # noqa: BLE001 - one sentence, the screen goes on
+            self.app.call_from_thread(self.say, f"cannot list containers: {error}", "error")
+            return
+        self.app.call_from_thread(self._listed, rows)
+
+    def _listed(self, rows: list[ContainerRow]) -> None:
+        before = self.selected
+        self.table.update_rows(rows)
+        if self._select_next in self.table.rows_by_id:
+            self.table.select_id(self._select_next)
+            self._select_next = None
+        after = self.selected
+        if after != before:
+            self._follow(after)
+
+    @on(DataTable.RowHighlighted, "#containers-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._follow(self.selected)
+
+    def _follow(self, row: ContainerRow | None) -> None:
+        """Point the inspector and the lifecycle view at ``row``."""
+        running = row is not None and row.status == "running" and row.pid > 0
+        self.query_one(Inspector).show(row.pid if running and row else None)
+        lifecycle = self.query_one(LifecycleView)
+        if row is None:
+            lifecycle.show(self.root, None, None)
+        elif lifecycle.container_id != row.id:
+            lifecycle.show(self.root, row.id, row.bundle or None)
+
+    def say(self, message: str, severity: str = "information") -> None:
+        """Show a message under the list (and as a notification for errors)."""
+        style = {"error": "bold red", "warning": "yellow"}.get(severity, "")
+        self.query_one("#containers-message", Static).update(Text(message, style=style))
+        if severity != "information":
+            self.notify(message, severity=severity)  # type: ignore[arg-type]
+
+    # -- launch -------------------------------------------------------------------------
+    def action_launch(self) -> None:
+        """Validate the bundle and launch it; list its errors instead when it has any."""
+        if getattr(self.app, "dirty", False):
+            self.notify("config.json has unsaved edits: launching the saved file",
+                        severity="warning")
+        self.say("Launching…")
+        self._launch(self.bundle_path, self.root)
+
+    @work(thread=True, exclusive=True, group="containers-launch", exit_on_error=False)
+    def _launch(self, bundle: Path, root: str) -> None:
+        from bundlebench.containers.launch import LaunchRefused, launch_bundle
+        from bundlebench.errors import BundlebenchError
+
+        try:
+            launched = launch_bundle(bundle, root=root)
+        except LaunchRefused as refused:
+            self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
+            return
+        except BundlebenchError as error:
+            self.app.call_from_thread(self.say, str(error), "error")
+            return
+        self.app.call_from_thread(self._launched, launched)
+
+    async def _launched(self, launched: Launched) -> None:
+        self.say(f"Launched {launched.id} (pid {launched.init_pid}).")
+        self._select_next = launched.id
+        self.poll()
+        await self.attach(launched.id)
+
+    # -- terminal -----------------------------------------------------------------------
+    def state_dir(self, container_id: str) -> str:
+        return os.path.join(self.root, container_id)
+
+    async def attach(self, container_id: str) -> TerminalPane:
+        """Attach the terminal pane to a container and give it the keys."""
+        holder = self.query_one("#terminal-holder")
+        await holder.remove_children()
+        state_dir = self.state_dir(container_id)
+        pane = TerminalPane(lambda rows, cols: AttachTransport(state_dir), id="terminal-pane")
+        pane.border_title = container_id
+        self.attached_id = container_id
+        self.query_one("#terminal-empty").display = False
+        await holder.mount(pane)
+        self.query_one(TabbedContent).active = "tab-terminal"
+        pane.focus()
+        return pane
+
+    async def action_attach(self) -> None:
+        row = self.selected
+        if row is None or not row.attachable:
+            self.say("Choose a running container that was launched by bundlebench.",
+                     "warning")
+            return
+        await self.attach(row.id)
+
+    @on(DataTable.RowSelected, "#containers-table")
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        await self.action_attach()
+
+    @on(TerminalPane.Ended)
+    def _pane_ended(self, event: TerminalPane.Ended) -> None:
+        pane = event.pane
+        if pane.id == "terminal-pane" and self.attached_id:
+            self.say(describe_exit(self.attached_id, event.record))
+            self.poll()
+        elif pane.has_class("exec-pane"):
+            code = (event.record or {}).get("exit_code")
+            self.say(f"{pane.name} ended with code {code}")
+
+    @on(TerminalPane.Failed)
+    def _pane_failed(self, event: TerminalPane.Failed) -> None:
+        self.say(f"cannot connect: {event.message}", "error")
+
+    async def action_fullscreen(self) -> None:
+        """Hand the whole terminal to the container until ctrl+p ctrl+q."""
+        from textual.app import SuspendNotSupported
+
+        from bundlebench.containers.attach import attach_terminal
+        from bundlebench.errors import BundlebenchError
+
+        row = self.selected
+        if row is None or not row.attachable:
+            self.say("Choose a running container that was launched by bundlebench.",
+                     "warning")
+            return
+        was_attached = self.attached_id == row.id
+        await self.query_one("#terminal-holder").remove_children()
+        try:
+            with self.app.suspend():
+                outcome = attach_terminal(self.state_dir(row.id), row.id)
+        except SuspendNotSupported:
+            self.say("This terminal cannot be handed over (no real terminal).", "warning")
+            outcome = None
+        except BundlebenchError as error:
+            self.say(str(error), "error")
+            outcome = None
+        if outcome is not None:
+            self.say(f"Detached from {row.id}." if outcome.detached
+                     else describe_exit(row.id, {"exit_code": outcome.exit_code}))
+        self.poll()
+        if was_attached or (outcome is not None and outcome.detached):
+            await self.attach(row.id)
+
+    async def action_exec_shell(self) -> None:
+        """A second shell in the container, in a new tab."""
+        row = self.selected
+        if row is None or row.status != "running":
+            self.say("Choose a running container to exec a shell in.", "warning")
+            return
+        self._execs += 1
+        argv = exec_argv(self.root, row.id, ["sh"])
+        name = f"exec {self._execs} · {row.id}"
+        pane = TerminalPane(lambda rows, cols: PtyTransport(argv, rows, cols),
+                            name=name, classes="exec-pane")
+        tab_id = f"tab-exec-{self._execs}"
+        tabs = self.query_one(TabbedContent)
+        await tabs.add_pane(TabPane(f"exec {self._execs}", pane, id=tab_id))
+        tabs.active = tab_id
+        pane.focus()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    # -- kill, stop, delete -------------------------------------------------------------
+    def action_kill(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def chosen(signal: str | None) -> None:
+            if signal:
+                self._signal(row.id, signal)
+
+        self.app.push_screen(SignalPicker(row.id), chosen)
+
+    @work(thread=True, group="containers-act", exit_on_error=False)
+    def _signal(self, container_id: str, signal: str) -> None:
+        from runtime.api import Runtime, RuntimeFailure
+
+        try:
+            Runtime(self.root).kill(container_id, signal)
+        except RuntimeFailure as error:
+            self.app.call_from_thread(self.say, str(error), "error")
+            return
+        self.app.call_from_thread(self.say, f"Sent SIG{signal} to {container_id}.")
+        self.app.call_from_thread(self.poll)
+
+    def action_stop(self) -> None:
+        row = self.selected
+        if row is not None and row.status in ("running", "created", "paused"):
+            self.say(f"Stopping {row.id}…")
+            self._stop(row.id)
+
+    @work(thread=True, group="containers-act", exit_on_error=False)
+    def _stop(self, container_id: str) -> None:
+        from runtime.api import RuntimeFailure
+
+        try:
+            how = stop_container(self.root, container_id, self.stop_timeout)
+        except RuntimeFailure as error:
+            self.app.call_from_thread(self.say, str(error), "error")
+            return
+        self.app.call_from_thread(self.say, f"Stopped {container_id} with SIG{how}.")
+        self.app.call_from_thread(self.poll)
+
+    def action_delete(self) -> None:
+        from bundlebench.tui.screens.confirm import ConfirmScreen
+
+        row = self.selected
+        if row is None:
+            return
+        question = f"Delete {row.id}?" + (" It is running: it will be killed."
+                                          if row.status == "running" else "")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete(row.id)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answered)
+
+    def delete(self, container_id: str) -> None:
+        """Delete a container (killing it first), without asking."""
+        self._delete(container_id)
+
+    @work(thread=True, group="containers-act", exit_on_error=False)
+    def _delete(self, container_id: str) -> None:
+        from runtime.api import RuntimeFailure
+
+        try:
+            remove_container(self.root, container_id)
+        except RuntimeFailure as error:
+            self.app.call_from_thread(self.say, str(error), "error")
+            return
+        self.app.call_from_thread(self.say, f"Deleted {container_id}.")
+        self.app.call_from_thread(self.poll)
+
+    # -- lifecycle links ----------------------------------------------------------------
+    @on(LifecycleView.OpenField)
+    async def _open_field(self, event: LifecycleView.OpenField) -> None:
+        await self.open_config_field(event.pointer)
+
+    async def open_config_field(self, pointer: str) -> None:
+        """Show ``pointer`` on the config screen when the app has one."""
+        app = self.app
+        if "config" not in getattr(app, "MODES", {}):
+            self.say(f"Caused by the config field {pointer}.")
+            return
+        switch = getattr(app, "action_switch_to", None)
+        if switch is not None:
+            await switch("config")
+        else:
+            await app.switch_mode("config")
+        go_to = getattr(app.screen, "go_to", None)
+        if go_to is not None:
+            await go_to(pointer, focus_value=False)

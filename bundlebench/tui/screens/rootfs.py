@@ -1,0 +1,341 @@
+"""The rootfs screen: a lazy tree, the selected entry's details, a preview, search."""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import threading
+import time
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList
+from textual.worker import get_current_worker
+
+from bundlebench.bundle.preview import preview_file
+from bundlebench.bundle.rootfs import Rootfs, RootfsError
+from bundlebench.bundle.walk import SizeProgress, directory_size, search_names
+from bundlebench.tui.breathe import BreathingEvent
+from bundlebench.tui.format import normalize_path, plural
+from bundlebench.tui.screens.goto import GotoScreen
+from bundlebench.tui.widgets.bundle_header import BundleHeader
+from bundlebench.tui.widgets.entry_details import EntryDetails
+from bundlebench.tui.widgets.preview import PreviewPane, highlight, render_preview
+from bundlebench.tui.widgets.rootfs_tree import Node, RootfsTree
+from bundlebench.tui.widgets.search_panel import SearchPanel
+
+SEARCH_BATCH_SECONDS = 0.1
+SIZE_UPDATE_SECONDS = 0.1
+SORT_RESULTS_UP_TO = 2000  # matches stream in walk order; a short list is then sorted
+
+
+class RootfsScreen(Screen[None]):
+    """Browse the bundle's root filesystem; nothing here can read a host file."""
+
+    CSS_PATH = "rootfs.tcss"
+    HELP = """\
+**In the tree:** ↑ ↓ move, → or enter opens a directory, ← closes it or goes to the
+parent, pgup/pgdn and home/end jump; click a row to select it, click again (or on its
+arrow) to open it. Symlinks are shown with their target and marked when they dangle,
+loop or climb out of the rootfs; they are always resolved inside it.
+
+**Filter:** `/`, type a name (substring) or a glob such as `*.conf`, enter; choose a
+match to jump to it. `esc` stops a running search or size, then closes the filter.
+"""
+    BINDINGS = [
+        Binding("slash", "filter", "Filter",
+                tooltip="Find names (substring or glob) in the whole rootfs"),
+        Binding("g", "goto", "Go to", tooltip="Jump to a typed path inside the rootfs"),
+        Binding("full_stop", "toggle_hidden", "Hidden", tooltip="Show or hide dot files"),
+        Binding("s", "size", "Size", tooltip="Total size of the selected directory"),
+        Binding("R", "reload", "Reload", tooltip="Read the selected directory again"),
+        Binding("escape", "cancel", "Cancel",
+                tooltip="Stop a size or search; close the filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: dict[str, SizeProgress] = {}
+        self._size_cancel: threading.Event | None = None
+        self._search_cancel: threading.Event | None = None
+        self._selected: Node | None = None
+
+    @property
+    def rootfs(self) -> Rootfs:
+        return self.app.rootfs
+
+    @property
+    def tree(self) -> RootfsTree:
+        return self.query_one(RootfsTree)
+
+    def compose(self) -> ComposeResult:
+        yield BundleHeader("rootfs")
+        with Horizontal(id="rootfs-main"):
+            with Vertical(id="rootfs-left"):
+                yield RootfsTree(self.rootfs, id="rootfs-tree")
+                yield SearchPanel(id="search-panel", classes="-hidden")
+            with Vertical(id="rootfs-right"):
+                yield EntryDetails(id="entry-details")
+                yield PreviewPane(id="preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.tree.focus()
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        if self._selected is not None:  # syntax colours follow dark or light
+            self._load_preview(self._selected)
+
+    def on_unmount(self) -> None:
+        # Thread workers run in the default executor, which Python joins at exit:
+        # a walk left running would keep the process alive after the app closed.
+        for cancel in (self._size_cancel, self._search_cancel):
+            if cancel is not None:
+                cancel.set()
+
+    # -- selection -----------------------------------------------------------------
+    @on(RootfsTree.Highlighted)
+    def _highlighted(self, event: RootfsTree.Highlighted) -> None:
+        self._selected = event.node
+        self._show_details()
+        self._load_preview(event.node)
+
+    @on(RootfsTree.Loaded)
+    def _dir_loaded(self, event: RootfsTree.Loaded) -> None:
+        if event.node is self._selected:
+            self._load_preview(event.node)
+
+    def _show_details(self) -> None:
+        node = self._selected
+        details = self.query_one(EntryDetails)
+        if node is None or node.entry is None:
+            details.show_entry(None, note=node.status or "" if node else "")
+            return
+        details.show_entry(node.entry, self.sizes.get(node.path))
+
+    def _load_preview(self, node: Node) -> None:
+        pane = self.query_one(PreviewPane)
+        if node.entry is None:
+            pane.show(Text(node.status or "", style="italic"))
+            return
+        if node.is_dir:
+            if node.loaded and not node.error:
+                text = f"A directory with {plural(len(node.children), 'entry', 'entries')}."
+            elif node.error:
+                text = node.error
+            else:
+                text = "A directory; enter or → opens it."
+            pane.show(Text(text + "  s computes its total size.", style="italic"))
+            return
+        pane.show(Text("loading…", style="italic"))
+        self._preview_worker(node)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _preview_worker(self, node: Node) -> None:
+        # Opening never blocks (regular files only, O_NONBLOCK), but reading a large
+        # file from a slow disk and highlighting it both take time: keep it off the loop.
+        preview = preview_file(self.rootfs, node.path)
+        dark = self.app.current_theme.dark
+        highlighted = highlight(preview, dark=dark) if preview.kind == "text" else None
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_preview, node, render_preview(preview, highlighted))
+
+    def _show_preview(self, node: Node, renderable: object) -> None:
+        if node is self._selected:
+            self.query_one(PreviewPane).show(renderable)  # type: ignore[arg-type]
+
+    # -- directory size ------------------------------------------------------------
+    def action_size(self) -> None:
+        """Compute the total size of the selected directory (or the one holding it)."""
+        node = self._selected or self.tree.cursor_node
+        if not node.is_dir:
+            node = node.parent or self.tree.root
+        if self._size_cancel is not None:
+            self._size_cancel.set()
+        cancel = BreathingEvent()
+        self._size_cancel = cancel
+        self.sizes[node.path] = SizeProgress()
+        self.tree.move_cursor_to(node)
+        self._show_details()
+        self._size_worker(node.path, cancel)
+
+    @work(thread=True, exclusive=True, group="size", exit_on_error=False)
+    def _size_worker(self, path: str, cancel: threading.Event) -> None:
+        last = 0.0
+        for progress in directory_size(self.rootfs, path, cancel):
+            now = time.monotonic()
+            if progress.done or now - last > SIZE_UPDATE_SECONDS:
+                last = now
+                snapshot = SizeProgress(**vars(progress))
+                self.app.call_from_thread(self._size_progress, path, snapshot)
+        if cancel.is_set():
+            self.app.call_from_thread(self._size_cancelled, path)
+
+    def _size_progress(self, path: str, progress: SizeProgress) -> None:
+        self.sizes[path] = progress
+        if progress.done:
+            self._size_cancel = None
+        if self._selected is not None and self._selected.path == path:
+            self._show_details()
+
+    def _size_cancelled(self, path: str) -> None:
+        self.sizes.pop(path, None)
+        if self._selected is not None and self._selected.path == path:
+            self._show_details()
+        self.notify(f"Size of {path} cancelled.")
+
+    # -- filter by name --------------------------------------------------------------
+    @property
+    def search_panel(self) -> SearchPanel:
+        return self.query_one(SearchPanel)
+
+    def action_filter(self) -> None:
+        """Show the name filter and put the cursor in it."""
+        self.search_panel.remove_class("-hidden")
+        self.query_one("#filter-input", Input).focus()
+
+    @on(Input.Submitted, "#filter-input")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.start_search(event.value)
+
+    def start_search(self, pattern: str) -> None:
+        """Search the whole rootfs for names matching ``pattern`` (cancels the last one)."""
+        self._stop_search()
+        panel = self.search_panel
+        panel.remove_class("-hidden")
+        panel.clear()
+        pattern = pattern.strip()
+        if not pattern:
+            return
+        cancel = BreathingEvent()
+        self._search_cancel = cancel
+        panel.set_status(f"searching for {pattern!r}… (esc stops)")
+        self._search_worker(pattern, cancel)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_worker(self, pattern: str, cancel: threading.Event) -> None:
+        batch: list[str] = []
+        last = time.monotonic()
+        total = 0
+        for path in search_names(self.rootfs, pattern, "/", cancel):
+            batch.append(path)
+            now = time.monotonic()
+            if now - last > SEARCH_BATCH_SECONDS:
+                last = now
+                total += len(batch)
+                if not self.app.call_from_thread(self._search_batch, batch, cancel):
+                    cancel.set()
+                batch = []
+        total += len(batch)
+        if batch:
+            self.app.call_from_thread(self._search_batch, batch, cancel)
+        self.app.call_from_thread(self._search_done, pattern, cancel)
+
+    def _search_batch(self, paths: list[str], cancel: threading.Event) -> bool:
+        if cancel is not self._search_cancel:
+            return False
+        more = self.search_panel.add_paths(paths)
+        count = self.search_panel.results.option_count
+        self.search_panel.set_status(f"{plural(count, 'match', 'matches')} so far… (esc stops)")
+        return more
+
+    def _search_done(self, pattern: str, cancel: threading.Event) -> None:
+        if cancel is not self._search_cancel:
+            return
+        self._search_cancel = None
+        results = self.search_panel.results
+        count = results.option_count
+        if count <= SORT_RESULTS_UP_TO:
+            paths = sorted(results.get_option_at_index(i).id or "" for i in range(count))
+            results.clear_options()
+            self.search_panel.add_paths(paths)
+        stopped = " (stopped)" if cancel.is_set() else ""
+        self.search_panel.set_status(f"{plural(count, 'match', 'matches')} for {pattern!r}"
+                                     f"{stopped}")
+
+    def _stop_search(self) -> bool:
+        if self._search_cancel is not None:
+            self._search_cancel.set()
+            return True
+        return False
+
+    @on(OptionList.OptionSelected, "#filter-results")
+    def _result_chosen(self, event: OptionList.OptionSelected) -> None:
+        path = event.option.id
+        if path:
+            self.run_worker(self._reveal(path, focus=True), group="reveal", exclusive=True)
+
+    # -- go to a path ----------------------------------------------------------------
+    def action_goto(self) -> None:
+        """Ask for a path and jump to it."""
+        start = self._selected.path if self._selected is not None else "/"
+        self.app.push_screen(GotoScreen(start), self._goto_answer)
+
+    def _goto_answer(self, text: str | None) -> None:
+        if text:
+            self.goto(text)
+
+    def goto(self, text: str) -> None:
+        """Jump to a typed path (relative ones start at the selected directory)."""
+        node = self._selected
+        cwd = "/"
+        if node is not None:
+            cwd = node.path if node.is_dir else posixpath.dirname(node.path)
+        self.run_worker(self._goto(normalize_path(text, cwd)), group="reveal", exclusive=True)
+
+    async def _goto(self, path: str) -> None:
+        try:
+            resolved = await asyncio.to_thread(self._resolve_parent, path)
+        except RootfsError as error:
+            self.notify(str(error), severity="error")
+            return
+        await self._reveal(resolved, focus=True)
+
+    def _resolve_parent(self, path: str) -> str:
+        """Resolve symlinks in the parent (inside the rootfs) but keep the last name."""
+        if path == "/":
+            return path
+        parent, name = posixpath.split(path)
+        real_parent = self.rootfs.realpath(parent)
+        full = posixpath.join(real_parent, name)
+        self.rootfs.lstat(full)  # raises a sentence when it does not exist
+        return full
+
+    async def _reveal(self, path: str, focus: bool) -> None:
+        found = await self.tree.reveal(path)
+        if not found:
+            self.notify(f"{path} is not in the rootfs", severity="warning")
+        elif focus:
+            self.tree.focus()
+
+    # -- other actions -------------------------------------------------------------
+    def action_toggle_hidden(self) -> None:
+        """Show or hide names that start with a dot."""
+        tree = self.tree
+        tree.show_hidden = not tree.show_hidden
+        self.notify("Hidden files shown." if tree.show_hidden else "Hidden files hidden.")
+
+    def action_reload(self) -> None:
+        """Read the selected directory again."""
+        node = self._selected or self.tree.root
+        if not node.is_dir:
+            node = node.parent or self.tree.root
+        self.run_worker(self.tree.reload(node), group="reload")
+
+    def action_cancel(self) -> None:
+        """Stop a running size or search; else close the filter."""
+        if self._size_cancel is not None:
+            self._size_cancel.set()
+            self._size_cancel = None
+            return
+        if self._stop_search():
+            return
+        if not self.search_panel.has_class("-hidden"):
+            self.search_panel.add_class("-hidden")
+            self.tree.focus()

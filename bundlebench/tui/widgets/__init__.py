@@ -1,0 +1,1 @@
+"""Widgets of the bundlebench app, one module per thing shown."""

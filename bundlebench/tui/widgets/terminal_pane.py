@@ -1,0 +1,214 @@
+"""A terminal inside the app: a container's (or an exec's) pty, emulated by bittty.
+
+A thread reads the transport, parses in that thread, and hands the app at most ~30
+frames a second, so a flood of output never freezes the app. Keys typed in the pane
+go to the program as an xterm would send them (ctrl keys, arrows, function keys,
+application cursor mode); the pane's size is the program's terminal size.
+ctrl+] (as in telnet) gives the keys back to the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.segment import Segment
+from textual import events, work
+from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from bundlebench.containers.terminal_screen import TerminalScreen
+from bundlebench.containers.transports import Transport
+
+FRAME_INTERVAL = 1 / 30
+RELEASE_KEY = "ctrl+right_square_bracket"
+Connect = Callable[[int, int], Transport]
+
+
+class TerminalPane(Widget, can_focus=True):
+    """Shows a program's terminal and forwards keys to it."""
+
+    DEFAULT_CSS = """
+    TerminalPane { width: 1fr; height: 1fr; min-height: 3; background: $background; }
+    TerminalPane:focus { background-tint: $foreground 0%; }
+    """
+    BINDINGS = [Binding(RELEASE_KEY, "release", "Leave terminal", show=False)]
+
+    class Ended(Message):
+        """The program ended (``record`` holds exit_code and signal) or the link dropped."""
+
+        def __init__(self, pane: TerminalPane, record: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.pane = pane
+            self.record = record
+
+        @property
+        def control(self) -> TerminalPane:
+            return self.pane
+
+    class Failed(Message):
+        """The transport could not be opened; ``message`` says why."""
+
+        def __init__(self, pane: TerminalPane, message: str) -> None:
+            super().__init__()
+            self.pane = pane
+            self.message = message
+
+    def __init__(self, connect: Connect, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._connect = connect
+        self._strips: list[Strip] = []
+        self._term: TerminalScreen | None = None
+        self._transport: Transport | None = None
+        self._stop = threading.Event()
+        self._want_frame = False
+        self._wanted_size: tuple[int, int] | None = None
+        self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        self.ended = False
+        self.exit_record: dict[str, Any] | None = None
+        self.frames = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._reader(max(self.size.width, 20), max(self.size.height, 3))
+
+    def on_unmount(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading and let go of the transport (detach, or hang up an exec)."""
+        self._stop.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._wake_w >= 0:
+            with contextlib.suppress(OSError):
+                os.write(self._wake_w, b"w")
+
+    @work(thread=True, exit_on_error=False, group="terminal")
+    def _reader(self, cols: int, rows: int) -> None:
+        try:
+            transport = self._connect(rows, cols)
+        except Exception as error:  # noqa: BLE001 - shown to the user in one sentence
+            self._post(self.Failed(self, str(error) or type(error).__name__))
+            self._close_pipe()
+            return
+        self._transport = transport
+        cols, rows = self._wanted_size or (cols, rows)
+        self._term = TerminalScreen(cols, rows, send=transport.send, resize=transport.resize)
+        transport.resize(rows, cols)
+        if self._wanted_size and self._wanted_size != (cols, rows):
+            self._term.resize(*self._wanted_size)
+        try:
+            self._pump(transport, self._term)
+        except Exception as error:  # noqa: BLE001 - the app must outlive a bad byte stream
+            self.ended = True
+            self._post(self.Failed(self, f"the terminal stopped: {error!r}"))
+        finally:
+            with contextlib.suppress(OSError):
+                transport.close()
+            self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), -1, -1
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _pump(self, transport: Transport, term: TerminalScreen) -> None:
+        next_frame = 0.0
+        dirty = True
+        ready: list[int] = [transport.fileno()]  # first take what came with the greeting
+        while not self._stop.is_set():
+            if self._wake_r in ready:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._wake_r, 512)
+                dirty = dirty or self._want_frame
+                self._want_frame = False
+            ended = False
+            if transport.fileno() in ready:
+                pumped = transport.pump()
+                if pumped.data:
+                    term.feed(pumped.data)
+                    dirty = True
+                if pumped.exit is not None:
+                    self.exit_record = pumped.exit
+                ended = pumped.closed or pumped.exit is not None
+            now = time.monotonic()
+            if dirty and (now >= next_frame or ended):
+                self._publish(term)
+                next_frame = now + FRAME_INTERVAL
+                dirty = False
+            if ended:
+                self.ended = True
+                self._post(self.Ended(self, self.exit_record))
+                return
+            timeout = max(0.0, next_frame - time.monotonic()) if dirty else None
+            ready, _, _ = select.select([transport.fileno(), self._wake_r], [], [], timeout)
+
+    def _publish(self, term: TerminalScreen) -> None:
+        strips = [Strip(row) for row in term.rows()]
+        self._strips = strips
+        self.frames += 1
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.refresh)
+
+    def _post(self, message: Message) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.post_message, message)
+
+    # -- display ---------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y < len(self._strips):
+            return self._strips[y].crop_extend(0, width, None)
+        return Strip([Segment(" " * width)], width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        size = self.size  # the content area: the border is not the program's
+        self._wanted_size = (size.width, size.height)
+        if self._term is not None and not self.ended:
+            self._term.resize(size.width, size.height)
+            self._want_frame = True
+            self._wake()
+
+    def text(self) -> str:
+        """What the emulated terminal shows, as plain text."""
+        return self._term.text() if self._term else ""
+
+    # -- input -----------------------------------------------------------------------
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Every key is the program's (even ctrl+p, ctrl+q, tab), except the release key;
+        # once the program has ended, the keys are the app's again.
+        return key != RELEASE_KEY and not self.ended
+
+    def send(self, data: bytes) -> None:
+        """Type raw bytes into the program."""
+        if self._transport is not None and not self.ended:
+            self._transport.send(data)
+
+    async def on_key(self, event: events.Key) -> None:
+        if event.key == RELEASE_KEY or self._term is None or self.ended:
+            return
+        if self._term.key(event.key, event.character):
+            event.stop()
+            event.prevent_default()
+
+    async def on_paste(self, event: events.Paste) -> None:
+        if self._term is not None and not self.ended:
+            event.stop()
+            self._term.board.input_paste(event.text)
+
+    def action_release(self) -> None:
+        """Give the keys back to the app: focus the next widget (or none)."""
+        self.screen.focus_next()
+        if self.screen.focused is self:
+            self.screen.set_focus(None)

@@ -1,0 +1,100 @@
+"""Public API of the embedded runtime.
+
+    from runtime.api import Runtime
+    rt = Runtime(root="/run/bundlebench")
+    rt.create("web1", "/path/to/bundle"); rt.start("web1"); rt.state("web1")
+
+create, run and exec fork and change namespaces: call them from a single-threaded
+process (the `bundlebench-runtime` CLI is one). state, list and kill are safe anywhere.
+Every failure raises RuntimeFailure whose message is one sentence for the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime import container
+from runtime.errors import RuntimeFailure
+from runtime.linux.constants import signal_number
+from runtime.state import StateStore
+
+__all__ = ["Runtime", "RuntimeFailure"]
+
+
+class Runtime:
+    """One runtime root (a directory of container state dirs)."""
+
+    def __init__(self, root: str | None = None) -> None:
+        self.store = StateStore(root)
+
+    @property
+    def root(self) -> str:
+        return self.store.root
+
+    def create(self, container_id: str, bundle: str, *, console_socket: str | None = None,
+               pid_file: str | None = None, no_pivot: bool = False,
+               preserve_fds: int = 0) -> dict[str, Any]:
+        """Create a container from a bundle; it waits in `created` for start()."""
+        container.create(self.store, container_id, bundle, console_socket=console_socket,
+                         pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds)
+        return self.state(container_id)
+
+    def start(self, container_id: str) -> None:
+        """Run the user process of a created container."""
+        container.start(self.store, container_id)
+
+    def run(self, container_id: str, bundle: str, *, detach: bool = False, keep: bool = False,
+            console_socket: str | None = None, pid_file: str | None = None,
+            no_pivot: bool = False) -> int:
+        """create + start; in the foreground, wait and return the exit code (128+N if killed
+        by signal N), deleting the container unless keep."""
+        return container.run(self.store, container_id, bundle, detach=detach, keep=keep,
+                             console_socket=console_socket, pid_file=pid_file,
+                             no_pivot=no_pivot)
+
+    def state(self, container_id: str) -> dict[str, Any]:
+        """runtime-spec state: ociVersion, id, status, pid, bundle, rootfs, created, owner."""
+        return container.state_dict(self.store, container_id)
+
+    def list(self) -> list[dict[str, Any]]:
+        """State of every container under the root."""
+        result = []
+        for container_id in self.store.ids():
+            try:
+                result.append(self.state(container_id))
+            except RuntimeFailure:
+                continue
+        return result
+
+    def kill(self, container_id: str, signal: str | int = "TERM", all: bool = False) -> None:
+        """Send a signal (name, SIGNAME or number) to the init, or to every process."""
+        try:
+            number = signal_number(signal)
+        except ValueError as exc:
+            raise RuntimeFailure(str(exc)) from None
+        container.kill(self.store, container_id, number, all)
+
+    def delete(self, container_id: str, force: bool = False) -> None:
+        """Remove a stopped container (force: kill it first)."""
+        container.delete(self.store, container_id, force)
+
+    def exec(self, container_id: str, args: list[str] | None = None, *,
+             process: dict[str, Any] | None = None, cwd: str | None = None,
+             env: list[str] | None = None, user: str | None = None, tty: bool = False,
+             detach: bool = False, console_socket: str | None = None,
+             pid_file: str | None = None) -> int:
+        """Run another process in a container; return its exit code (0 when detached)."""
+        if process is None:
+            state = self.store.load(container_id)
+            process = container.build_exec_process(
+                state.config, args=list(args or []), process_json=None, cwd=cwd,
+                env=list(env or []), user=user, tty=tty)
+        return container.exec_process(self.store, container_id, process, detach=detach,
+                                      console_socket=console_socket, pid_file=pid_file)
+
+    def trace(self, container_id: str) -> list[dict[str, Any]]:
+        """The setup trace events of a container, oldest first."""
+        import os
+
+        from runtime.trace import TRACE_FILE, read_trace
+        return read_trace(os.path.join(self.store.path(container_id), TRACE_FILE))

@@ -1,0 +1,154 @@
+"""Reading a bundle's config.json and refusing, in one sentence, what we cannot run."""
+
+from __future__ import annotations
+
+import os
+
+from runtime.errors import RuntimeFailure
+from runtime.jsonlite import loads
+from runtime.linux.constants import NAMESPACES, RLIMITS
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_CONFIG_BYTES = 16 << 20
+
+
+def load_bundle(bundle: str) -> tuple[dict[str, Any], str, str]:
+    """(config, absolute bundle dir, absolute rootfs dir) of a bundle; RuntimeFailure if bad."""
+    bundle = os.path.abspath(bundle or ".")
+    path = os.path.join(bundle, "config.json")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise RuntimeFailure(f"bundle {bundle} has no config.json: "
+                             "create one with `bundlebench-runtime spec`") from None
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        raw = os.read(fd, MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise RuntimeFailure(f"{path} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    try:
+        config = loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RuntimeFailure(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(config, dict):
+        raise RuntimeFailure(f"{path} must hold a JSON object")
+    root = config.get("root")
+    if not isinstance(root, dict) or not isinstance(root.get("path"), str) or not root["path"]:
+        raise RuntimeFailure(f"{path}: root.path is missing: name the rootfs directory")
+    rootfs = root["path"]
+    if not rootfs.startswith("/"):
+        rootfs = os.path.join(bundle, rootfs)
+    rootfs = os.path.realpath(rootfs)
+    if not os.path.isdir(rootfs):
+        raise RuntimeFailure(f"rootfs {rootfs} (root.path in {path}) does not exist "
+                             "or is not a directory")
+    return config, bundle, rootfs
+
+
+def validate(config: dict[str, Any], rootless: bool) -> None:
+    """Refuse configs the runtime cannot honour, naming the field."""
+    version = config.get("ociVersion")
+    if not isinstance(version, str) or not version.startswith("1."):
+        raise RuntimeFailure(f"ociVersion {version!r} is not supported: use a 1.x version")
+    process = config.get("process")
+    if not isinstance(process, dict):
+        raise RuntimeFailure("config.json has no process: `create` needs process.args")
+    args = process.get("args")
+    if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
+        raise RuntimeFailure("process.args must be a non-empty list of strings")
+    cwd = process.get("cwd", "/")
+    if not isinstance(cwd, str) or not cwd.startswith("/"):
+        raise RuntimeFailure(f"process.cwd {cwd!r} must be an absolute path")
+    for entry in process.get("env") or []:
+        if not isinstance(entry, str) or "=" not in entry:
+            raise RuntimeFailure(f"process.env entry {entry!r} is not of the form KEY=VALUE")
+    for rlimit in process.get("rlimits") or []:
+        if rlimit.get("type") not in RLIMITS:
+            raise RuntimeFailure(f"process.rlimits type {rlimit.get('type')!r} is unknown")
+    linux = config.get("linux") or {}
+    seen = set()
+    for ns in linux.get("namespaces") or []:
+        kind = ns.get("type")
+        if kind not in NAMESPACES:
+            raise RuntimeFailure(f"linux.namespaces type {kind!r} is unknown")
+        if kind in seen:
+            raise RuntimeFailure(f"linux.namespaces lists {kind!r} twice")
+        seen.add(kind)
+    if "mount" not in seen:
+        raise RuntimeFailure("linux.namespaces has no mount namespace: this runtime always "
+                             "sets up the rootfs in a private one, so add {\"type\": \"mount\"}")
+    if (config.get("hostname") or config.get("domainname")) and "uts" not in seen:
+        raise RuntimeFailure("hostname/domainname need a uts namespace in linux.namespaces")
+    if (linux.get("uidMappings") or linux.get("gidMappings")) and "user" not in seen:
+        raise RuntimeFailure("linux.uidMappings need a user namespace in linux.namespaces")
+    if linux.get("timeOffsets") and "time" not in seen:
+        raise RuntimeFailure("linux.timeOffsets need a time namespace in linux.namespaces")
+    if rootless:
+        if "user" not in seen:
+            raise RuntimeFailure("running as a non-root user needs a user namespace: "
+                                 "make the config with `spec --rootless`")
+        _check_rootless_mappings(linux)
+    for mount in config.get("mounts") or []:
+        dest = mount.get("destination")
+        if not isinstance(dest, str) or not dest:
+            raise RuntimeFailure("a mount in config.json has no destination")
+
+
+def check_rootfs_reachable(config: dict[str, Any], rootfs: str) -> None:
+    """With a user namespace, the container's root is another host uid: every directory
+    above the rootfs must let it pass, or setup fails half-way with EACCES."""
+    linux = config.get("linux") or {}
+    uid_maps = linux.get("uidMappings") or []
+    host_uid = next((m.get("hostID") for m in uid_maps if m.get("containerID") == 0), None)
+    if host_uid is None or host_uid == 0:
+        return
+    path = rootfs
+    while True:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        if st.st_uid != host_uid and not st.st_mode & 0o001:
+            raise RuntimeFailure(f"{path} is not searchable by the container's root (host uid "
+                                 f"{host_uid}): allow others to enter it (chmod o+x)")
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
+def _check_rootless_mappings(linux: dict[str, Any]) -> None:
+    for key, own in (("uidMappings", os.geteuid()), ("gidMappings", os.getegid())):
+        maps = linux.get(key) or []
+        if len(maps) != 1 or maps[0].get("hostID") != own or maps[0].get("size") != 1:
+            raise RuntimeFailure(
+                f"linux.{key} must map exactly your own id ({own}) with size 1 when "
+                "running rootless (newuidmap is not supported)")
+
+
+def env_list_to_dict(env: list[str]) -> dict[str, str]:
+    """Process env entries in order; a later KEY wins, as execve would see it."""
+    result: dict[str, str] = {}
+    for entry in env:
+        key, _, value = entry.partition("=")
+        result[key] = value
+    return result
+
+
+def merge_env(base: list[str], extra: list[str]) -> list[str]:
+    """runc exec's rule: -e KEY=V replaces KEY from the config, new keys are appended."""
+    merged = env_list_to_dict(base)
+    for entry in extra:
+        if "=" not in entry:
+            raise RuntimeFailure(f"environment entry {entry!r} is not of the form KEY=VALUE")
+        key, _, value = entry.partition("=")
+        merged[key] = value
+    return [f"{k}={v}" for k, v in merged.items()]

@@ -1,0 +1,81 @@
+"""JSON without importing the json package (and with it `re`) on the container start path.
+
+The C scanner and string encoder in `_json` do the work; the rare error path falls back
+to the json package for its message.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+try:
+    from _json import encode_basestring_ascii as _quote
+    from _json import make_scanner as _make_scanner
+except ImportError:  # pragma: no cover - CPython always has _json
+    _make_scanner = None
+    _quote = None
+
+
+class _Context:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo: dict[str, str] = {}
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}[name]
+
+
+_WS = " \t\n\r"
+_scan = _make_scanner(_Context()) if _make_scanner is not None else None
+
+
+def loads(text: str) -> Any:
+    """Parse a JSON document; raises ValueError (json.JSONDecodeError) when it is invalid."""
+    if _scan is None:  # pragma: no cover
+        import json
+        return json.loads(text)
+    start = 0
+    while start < len(text) and text[start] in _WS:
+        start += 1
+    try:
+        value, end = _scan(text, start)
+    except (StopIteration, SystemError):  # SystemError: _json wants json.decoder loaded
+        end = -1
+    if end >= 0:
+        while end < len(text) and text[end] in _WS:
+            end += 1
+        if end == len(text):
+            return value
+    import json
+    return json.loads(text)  # raises with json's own message
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for the types the runtime writes (dict, list, str, int, bool, None)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _quote(value) if _quote else _fallback(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_quote(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _fallback(value: str) -> str:  # pragma: no cover
+    import json
+    return json.dumps(value)

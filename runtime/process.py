@@ -1,0 +1,216 @@
+"""The container process: rlimits, user, cwd, umask, no_new_privs, oom score, execve."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from runtime.errors import RuntimeFailure
+from runtime.linux import libc
+from runtime.linux.constants import RLIMITS
+from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def parse_user_spec(text: str) -> dict[str, int]:
+    """`-u UID[:GID]` as runc exec takes it (numeric ids only)."""
+    uid_text, _, gid_text = text.partition(":")
+    try:
+        user = {"uid": int(uid_text)}
+        if gid_text:
+            user["gid"] = int(gid_text)
+    except ValueError:
+        raise RuntimeFailure(f"user {text!r} must be UID or UID:GID in numbers") from None
+    if user["uid"] < 0 or user.get("gid", 0) < 0:
+        raise RuntimeFailure(f"user {text!r} must not be negative")
+    return user
+
+
+def find_executable(name: str, env: dict[str, str], exists=os.path.exists,
+                    is_exec=None) -> str:
+    """Resolve args[0] as execvp would, in the current (container) root; RuntimeFailure if not."""
+    if is_exec is None:
+        is_exec = _is_executable_file
+    if "/" in name:
+        if not exists(name):
+            raise RuntimeFailure(f"process.args[0] {name} does not exist in the container")
+        if not is_exec(name):
+            raise RuntimeFailure(f"process.args[0] {name} is not an executable file")
+        return name
+    found_non_exec = ""
+    for directory in (env.get("PATH") or DEFAULT_PATH).split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if exists(candidate):
+            if is_exec(candidate):
+                return candidate
+            found_non_exec = candidate
+    if found_non_exec:
+        raise RuntimeFailure(f"process.args[0] {found_non_exec} is not an executable file")
+    raise RuntimeFailure(f"process.args[0] {name!r} was not found in the container's $PATH")
+
+
+def refuse_self_exe_interpreter(path: str) -> None:
+    """CVE-2019-5736: a `#!/proc/self/exe` script would run the runtime's own host binary
+    (the Python interpreter) inside the container, which could then rewrite it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        head = os.read(fd, 256)
+    finally:
+        os.close(fd)
+    if not head.startswith(b"#!"):
+        return
+    words = head[2:].split(b"\n", 1)[0].split()
+    if not words:
+        return
+    interpreter = os.fsdecode(words[0])
+    try:
+        target = os.stat(interpreter)
+        ours = os.stat("/proc/self/exe")
+    except OSError:
+        target = ours = None
+    resolved = os.path.realpath(interpreter)
+    if resolved.startswith("/proc/") or (
+            target is not None and (target.st_dev, target.st_ino) == (ours.st_dev, ours.st_ino)):
+        raise RuntimeFailure(f"process.args[0] {path} is a script run by {interpreter}, which "
+                             "reaches the runtime's own binary: refusing (CVE-2019-5736)")
+
+
+def _is_executable_file(path: str) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and os.access(path, os.X_OK)
+
+
+def home_of(uid: int, passwd_text: str) -> str:
+    """The home dir of uid in a container's /etc/passwd text, else '/' (runc's rule)."""
+    for line in passwd_text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 6 and fields[2] == str(uid) and fields[5]:
+            return fields[5]
+    return "/"
+
+
+def ensure_home(env: dict[str, str], uid: int) -> None:
+    """runc sets HOME from the container's /etc/passwd when the config leaves it out."""
+    if "HOME" in env:
+        return
+    try:
+        fd = os.open("/etc/passwd", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        try:
+            text = os.read(fd, 1 << 20).decode(errors="replace")
+        finally:
+            os.close(fd)
+    except OSError:
+        text = ""
+    env["HOME"] = home_of(uid, text)
+
+
+def rlimit_values(process: dict[str, Any]) -> list[tuple[str, int, int, int]]:
+    """(name, resource number, soft, hard) for each process.rlimits entry."""
+    result = []
+    for item in process.get("rlimits") or []:
+        name = item["type"]
+        soft, hard = int(item.get("soft", 0)), int(item.get("hard", 0))
+        if soft > hard:
+            raise RuntimeFailure(f"process.rlimits {name}: soft {soft} is above hard {hard}")
+        result.append((name, RLIMITS[name], soft, hard))
+    return result
+
+
+def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
+    import resource
+    for name, number, soft, hard in rlimit_values(process):
+        try:
+            tracer.call("rlimit", f"setrlimit({name}, soft={soft}, hard={hard})",
+                        resource.setrlimit, number, (soft, hard))
+        except (OSError, ValueError) as exc:
+            raise RuntimeFailure(f"process.rlimits {name} ({soft}/{hard}) cannot be set: "
+                                 f"{getattr(exc, 'strerror', None) or exc}") from None
+
+
+def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
+    if value is None:
+        return
+
+    def write() -> None:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.write(fd, str(int(value)).encode())
+        finally:
+            os.close(fd)
+    try:
+        tracer.call("oom_score_adj", f"write(/proc/self/oom_score_adj, {value})", write)
+    except OSError as exc:
+        raise RuntimeFailure(f"process.oomScoreAdj {value} cannot be set: {exc.strerror}"
+                             ) from None
+
+
+def set_user(user: dict[str, Any], setgroups_allowed: bool,
+             tracer: Tracer = NULL_TRACER) -> None:
+    uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
+    extra = [int(g) for g in user.get("additionalGids") or []]
+    try:
+        if setgroups_allowed:
+            tracer.call("user", f"setgroups({extra})", os.setgroups, extra)
+        elif extra:
+            raise RuntimeFailure("process.user.additionalGids cannot be set in a user namespace "
+                                 "with setgroups denied (rootless)")
+        tracer.call("user", f"setresgid({gid}, {gid}, {gid})", os.setresgid, gid, gid, gid)
+        tracer.call("user", f"setresuid({uid}, {uid}, {uid})", os.setresuid, uid, uid, uid)
+    except OSError as exc:
+        raise RuntimeFailure(f"process.user {uid}:{gid} cannot be set: {exc.strerror} "
+                             "(is the id mapped in the user namespace?)") from None
+
+
+def enter_cwd(cwd: str, tracer: Tracer = NULL_TRACER) -> None:
+    """chdir into cwd and prove it lies inside the container root (CVE-2024-21626)."""
+    try:
+        tracer.call("cwd", f"chdir({cwd!r})", os.chdir, cwd)
+    except OSError as exc:
+        raise RuntimeFailure(f"process.cwd {cwd}: {exc.strerror} in the container") from None
+    try:
+        where = os.getcwd()
+    except OSError:
+        where = "(unreachable)"
+    if not where.startswith("/"):
+        raise RuntimeFailure(f"process.cwd {cwd} lies outside the container root")
+
+
+def no_new_privileges(tracer: Tracer = NULL_TRACER) -> None:
+    tracer.call("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS, 1)",
+                libc.prctl, libc.PR_SET_NO_NEW_PRIVS, 1)
+
+
+def close_fds_from(lowest: int) -> None:
+    """Close every fd >= lowest so nothing of the host reaches the container."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        os.closerange(lowest, 1 << 16)
+        return
+    for name in names:
+        fd = int(name)
+        if fd >= lowest:
+            try:  # noqa: SIM105 (no contextlib on the start path)
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def reset_signals() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ; an ignored signal would survive execve."""
+    import _signal as signal  # the C module: `signal` pulls in enum (milliseconds)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                signal.SIGQUIT, signal.SIGCHLD, signal.SIGWINCH, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])

@@ -1,0 +1,118 @@
+"""The container's filesystem: propagation, rootfs bind, mounts, /dev, pivot_root."""
+
+from __future__ import annotations
+
+import os
+
+from runtime import devices
+from runtime.errors import RuntimeFailure
+from runtime.linux import libc
+from runtime.linux.constants import (
+    MOUNT_PROPAGATION,
+    MS_BIND,
+    MS_MOVE,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    MS_SHARED,
+    MS_SLAVE,
+)
+from runtime.mounts import apply_mount, flag_names, locked_flags, parse_options
+from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def root_propagation(config: dict[str, Any]) -> int:
+    """The flag for '/' before setup: rootfsPropagation, else rslave (runc's default)."""
+    name = (config.get("linux") or {}).get("rootfsPropagation") or ""
+    if not name:
+        return MS_SLAVE | MS_REC
+    if name not in MOUNT_PROPAGATION:
+        raise RuntimeFailure(f"linux.rootfsPropagation {name!r} is not one of "
+                             f"{', '.join(MOUNT_PROPAGATION)}")
+    return MOUNT_PROPAGATION[name]
+
+
+def _mount_point_of(path: str) -> str:
+    while path != "/" and not os.path.ismount(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = NULL_TRACER,
+            in_userns: bool = False, cgroupns: bool = False) -> int:
+    """Set up every mount and /dev below rootfs; return an O_PATH fd of the new root."""
+    flag = root_propagation(config)
+    tracer.call("propagation", f"mount(NULL, '/', NULL, {flag_names(flag)})",
+                libc.mount, None, "/", None, flag, None)
+    if flag & MS_SHARED:
+        # pivot_root refuses a shared parent mount of the new root.
+        parent = _mount_point_of(os.path.dirname(rootfs))
+        tracer.call("propagation", f"mount(NULL, {parent!r}, NULL, MS_PRIVATE)",
+                    libc.mount, None, parent, None, MS_PRIVATE, None)
+    tracer.call("rootfs", f"mount({rootfs!r}, {rootfs!r}, NULL, MS_BIND|MS_REC)",
+                libc.mount, rootfs, rootfs, None, MS_BIND | MS_REC, None)
+    root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    mounts = config.get("mounts") or []
+    dev_bound = False
+    has_devpts = False
+    for mount in mounts:
+        apply_mount(root_fd, mount, bundle, tracer, in_userns, cgroupns)
+        dest = os.path.normpath(mount.get("destination", ""))
+        if dest == "/dev" and parse_options(mount.get("options"), mount.get("type")).is_bind:
+            dev_bound = True
+        if dest == "/dev/pts" and mount.get("type") == "devpts":
+            has_devpts = True
+    if not dev_bound:
+        for dev in devices.device_list(config):
+            devices.create_device(root_fd, dev, bind=in_userns, tracer=tracer)
+        devices.create_symlinks(root_fd, ptmx=has_devpts, tracer=tracer)
+    devices.check_dev_null(root_fd)
+    return root_fd
+
+
+def pivot(rootfs: str, tracer: Tracer = NULL_TRACER, no_pivot: bool = False) -> None:
+    """Make rootfs the root: pivot_root(".", ".") then detach the old root, or MS_MOVE+chroot."""
+    if no_pivot:
+        os.chdir(rootfs)
+        tracer.call("move_root", f"mount({rootfs!r}, '/', NULL, MS_MOVE)",
+                    libc.mount, rootfs, "/", None, MS_MOVE, None)
+        tracer.call("chroot", "chroot('.')", os.chroot, ".")
+        os.chdir("/")
+        return
+    old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    new_root = os.open(rootfs, os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fchdir(new_root)
+        tracer.call("pivot_root", f"pivot_root({rootfs!r}, {rootfs!r})",
+                    libc.pivot_root, ".", ".")
+        os.fchdir(old_root)
+        # The old root is stacked under the new one: stop propagation, then detach it.
+        tracer.call("pivot_root", "mount(NULL, <old root>, NULL, MS_SLAVE|MS_REC)",
+                    libc.mount, None, ".", None, MS_SLAVE | MS_REC, None)
+        tracer.call("pivot_root", "umount2(<old root>, MNT_DETACH)",
+                    libc.umount2, ".", libc.MNT_DETACH)
+        os.chdir("/")
+    finally:
+        os.close(old_root)
+        os.close(new_root)
+
+
+def apply_root_propagation(config: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
+    name = (config.get("linux") or {}).get("rootfsPropagation") or ""
+    if name:
+        flag = MOUNT_PROPAGATION[name]
+        tracer.call("propagation", f"mount(NULL, '/', NULL, {flag_names(flag)})",
+                    libc.mount, None, "/", None, flag, None)
+
+
+def readonly_root(tracer: Tracer = NULL_TRACER, in_userns: bool = False) -> None:
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+    if in_userns:
+        flags |= locked_flags("/")
+    tracer.call("readonly", f"mount(NULL, '/', NULL, {flag_names(flags)})",
+                libc.mount, None, "/", None, flags, None)

@@ -1,0 +1,241 @@
+"""Container state on disk: one private dir per id under the runtime root.
+
+<root>/<id>/state.json   written atomically (temp file + rename)
+<root>/<id>/exec.fifo    exists while the container is `created`; `start` consumes it
+<root>/<id>/trace.jsonl  setup trace
+
+Liveness is the recorded pid being alive (not a zombie) AND its start time (field 22
+of /proc/PID/stat) equal to the recorded one, so a recycled pid never looks alive.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from runtime import OCI_VERSION
+from runtime.errors import RuntimeFailure
+from runtime.ids import validate_id
+from runtime.jsonlite import dumps, loads
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+STATE_FILE = "state.json"
+FIFO_NAME = "exec.fifo"
+
+CREATING, CREATED, RUNNING, STOPPED = "creating", "created", "running", "stopped"
+
+
+def default_root() -> str:
+    """runc's rule: /run/<name> for root, $XDG_RUNTIME_DIR/<name> for a user."""
+    if os.geteuid() == 0:
+        return "/run/bundlebench"
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return os.path.join(xdg, "bundlebench")
+    return f"/tmp/bundlebench-{os.geteuid()}"
+
+
+def rfc3339_now() -> str:
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
+
+
+def proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time in clock ticks) of a pid, or None when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read(4096)
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return parse_proc_stat(raw)
+
+
+def parse_proc_stat(raw: bytes) -> tuple[str, int] | None:
+    """Parse /proc/PID/stat: the comm field may hold spaces and parens, so split after ')'."""
+    end = raw.rfind(b")")
+    if end < 0:
+        return None
+    fields = raw[end + 2:].split()
+    # fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+    if len(fields) < 20:
+        return None
+    return fields[0].decode("ascii", "replace"), int(fields[19])
+
+
+def is_alive(pid: int, starttime: int) -> bool:
+    if pid <= 0:
+        return False
+    info = proc_stat(pid)
+    return info is not None and info[0] not in ("Z", "X") and info[1] == starttime
+
+
+class ContainerState:
+    """What state.json records about one container."""
+
+    def __init__(self, id: str, bundle: str, rootfs: str, pid: int = 0, starttime: int = 0,
+                 created: str = "", owner: str = "", annotations: dict[str, str] | None = None,
+                 config: dict[str, Any] | None = None, rootless: bool = False,
+                 no_pivot: bool = False) -> None:
+        self.id = id
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.pid = pid
+        self.starttime = starttime
+        self.created = created
+        self.owner = owner
+        self.annotations = annotations or {}
+        self.config = config or {}
+        self.rootless = rootless
+        self.no_pivot = no_pivot
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ContainerState) and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return f"ContainerState(id={self.id!r}, pid={self.pid}, bundle={self.bundle!r})"
+
+    def to_json(self) -> str:
+        return dumps({
+            "ociVersion": OCI_VERSION, "id": self.id, "pid": self.pid, "bundle": self.bundle,
+            "rootfs": self.rootfs, "created": self.created, "owner": self.owner,
+            "annotations": self.annotations, "starttime": self.starttime,
+            "rootless": self.rootless, "noPivot": self.no_pivot, "config": self.config,
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> ContainerState:
+        data = loads(text)
+        return cls(id=data["id"], bundle=data["bundle"], rootfs=data["rootfs"],
+                   pid=int(data.get("pid") or 0), starttime=int(data.get("starttime") or 0),
+                   created=data.get("created", ""), owner=data.get("owner", ""),
+                   annotations=data.get("annotations") or {}, config=data.get("config") or {},
+                   rootless=bool(data.get("rootless")), no_pivot=bool(data.get("noPivot")))
+
+
+class StateStore:
+    """The runtime root: creating, locking, reading and removing container dirs."""
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = os.path.abspath(root or default_root())
+
+    def path(self, container_id: str) -> str:
+        return os.path.join(self.root, validate_id(container_id))
+
+    def ensure_root(self) -> None:
+        try:
+            os.makedirs(self.root, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise RuntimeFailure(
+                f"cannot create runtime root {self.root}: {exc.strerror}") from None
+
+    def create_dir(self, container_id: str) -> str:
+        """Make the container's dir (0700); fails when the id is taken."""
+        self.ensure_root()
+        path = self.path(container_id)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            raise RuntimeFailure(f"container {container_id!r} already exists") from None
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot create {path}: {exc.strerror}") from None
+        return path
+
+    def lock(self, container_id: str, missing_ok: bool = False) -> int | None:
+        """Take the container's exclusive lock; returns the fd holding it."""
+        import fcntl
+        try:
+            fd = os.open(self.path(container_id),
+                         os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            if missing_ok:
+                return None
+            raise RuntimeFailure(f"container {container_id!r} does not exist") from None
+        except OSError as exc:
+            if exc.errno == 40:  # ELOOP: a symlink where our dir should be
+                raise RuntimeFailure(f"container {container_id!r} does not exist") from None
+            raise
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    def exists(self, container_id: str) -> bool:
+        return os.path.isfile(os.path.join(self.path(container_id), STATE_FILE))
+
+    def save(self, state: ContainerState) -> None:
+        directory = self.path(state.id)
+        tmp = os.path.join(directory, STATE_FILE + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW,
+                     0o600)
+        try:
+            os.write(fd, state.to_json().encode())
+        finally:
+            os.close(fd)
+        os.rename(tmp, os.path.join(directory, STATE_FILE))
+
+    def load(self, container_id: str) -> ContainerState:
+        path = os.path.join(self.path(container_id), STATE_FILE)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise RuntimeFailure(f"container {container_id!r} does not exist") from None
+        try:
+            raw = os.read(fd, 64 << 20)
+        finally:
+            os.close(fd)
+        try:
+            return ContainerState.from_json(raw.decode())
+        except (ValueError, KeyError, TypeError):
+            raise RuntimeFailure(f"state of container {container_id!r} is corrupt: "
+                                 f"delete it with `delete -f {container_id}`") from None
+
+    def status(self, state: ContainerState) -> str:
+        if not is_alive(state.pid, state.starttime):
+            return STOPPED
+        if os.path.exists(os.path.join(self.path(state.id), FIFO_NAME)):
+            return CREATED
+        return RUNNING
+
+    def ids(self) -> list[str]:
+        try:
+            names = sorted(os.listdir(self.root))
+        except FileNotFoundError:
+            return []
+        result = []
+        for name in names:
+            try:
+                validate_id(name)
+            except RuntimeFailure:
+                continue
+            if os.path.isfile(os.path.join(self.root, name, STATE_FILE)):
+                result.append(name)
+        return result
+
+    def remove_dir(self, container_id: str) -> None:
+        """Remove the container's dir without following any symlink inside it."""
+        path = self.path(container_id)
+        for _ in range(5):  # a racing writer (e.g. a late exec's trace) may add a file
+            try:
+                dfd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return
+            try:
+                for name in os.listdir(dfd):
+                    try:
+                        os.unlink(name, dir_fd=dfd)
+                    except IsADirectoryError:
+                        os.rmdir(name, dir_fd=dfd)
+                    except FileNotFoundError:
+                        pass
+            finally:
+                os.close(dfd)
+            try:
+                os.rmdir(path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                if exc.errno != 39:  # ENOTEMPTY: list again
+                    raise
+        raise RuntimeFailure(f"cannot remove {path}: files keep appearing in it")

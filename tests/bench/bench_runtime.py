@@ -1,0 +1,143 @@
+"""Benchmark: `bundlebench-runtime run` of /bin/true against runc and crun on one bundle.
+
+    python tests/bench/bench_runtime.py [-n 30] [--bundle DIR]
+
+Prints medians (ms) and ratios for `run` and for create+start+delete (youki's measure).
+Needs root, like runc. The demo rootfs comes from bundlebench.bundle.demo.build_demo.
+Our runtime is measured two ways: the installed console script (whatever site-packages
+start-up the interpreter has here, e.g. .pth hooks) and `python -S` with the package on
+sys.path, which is what the runtime itself costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import copy
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class BenchFailure(Exception):
+    """An anchor (or we) could not run the bundle on this machine."""
+
+
+def timed(commands: list[list[str]]) -> float:
+    # stderr goes to a file: a created container keeps the caller's stdio, so a pipe would
+    # not reach EOF until the container exits.
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        for command in commands:
+            result = subprocess.run(command, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+            if result.returncode != 0:
+                err.seek(0)
+                raise BenchFailure(f"{command[0]} {' '.join(command[-2:])} failed: "
+                                   f"{err.read().decode().strip()}")
+        return time.perf_counter() - start
+
+
+def measure(name: str, base: list[str], root: Path, bundle: Path, rounds: int
+            ) -> dict[str, float]:
+    runs, cycles = [], []
+    common = [*base, "--root", str(root)]
+    for i in range(rounds + 2):
+        cid = f"bench-{name}-{os.getpid()}-{i}"
+        elapsed = timed([[*common, "run", "--bundle", str(bundle), cid]])
+        if i >= 2:  # the first rounds warm the page cache
+            runs.append(elapsed)
+        cid = f"bench-{name}-{os.getpid()}-c{i}"
+        elapsed = timed([[*common, "create", "--bundle", str(bundle), cid],
+                         [*common, "start", cid],
+                         [*common, "delete", "-f", cid]])
+        if i >= 2:
+            cycles.append(elapsed)
+    return {"run": statistics.median(runs) * 1000, "cycle": statistics.median(cycles) * 1000}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--rounds", type=int, default=30)
+    parser.add_argument("--bundle", type=Path, help="an existing bundle to copy the rootfs of")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("the benchmark runs containers the way runc does: run it as root")
+        return 2
+    sys.path.insert(0, str(REPO))
+    # An editable install without byte-code caches recompiles on every start.
+    compileall.compile_dir(str(REPO / "runtime"), quiet=1)
+    work = Path(tempfile.mkdtemp(prefix="bb-bench-"))
+    try:
+        if args.bundle:
+            rootfs = (args.bundle / "rootfs").resolve()
+        else:
+            from bundlebench.bundle.demo import build_demo
+            rootfs = build_demo(work / "demo") / "rootfs"
+        from runtime.defaults import default_config
+        config = default_config(args=["/bin/true"])
+        config["process"]["terminal"] = False
+        config["root"] = {"path": str(rootfs), "readonly": True}
+        bundle = work / "bundle"
+        bundle.mkdir()
+        (bundle / "config.json").write_text(json.dumps(config, indent="\t"))
+        # crun releases older than runtime-spec 1.3 refuse the version string only.
+        old = copy.deepcopy(config)
+        old["ociVersion"] = "1.0.2"
+        old_bundle = work / "bundle-1.0.2"
+        old_bundle.mkdir()
+        (old_bundle / "config.json").write_text(json.dumps(old, indent="\t"))
+
+        scripts = Path(sysconfig.get_path("scripts"))
+        candidates: list[tuple[str, list[str], Path]] = []
+        console = scripts / "bundlebench-runtime"
+        if console.exists():
+            candidates.append(("ours (console script)", [str(console)], bundle))
+        lean = [sys.executable, "-S", "-c",
+                f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+                "from runtime.cli import main; sys.exit(main())"]
+        candidates.append(("ours (python -S)", lean, bundle))
+        for tool in ("runc", "crun"):
+            path = shutil.which(tool)
+            if path:
+                candidates.append((tool, [path], old_bundle if tool == "crun" else bundle))
+        results = {}
+        failures = {}
+        for index, (name, base, which_bundle) in enumerate(candidates):
+            root = work / f"root-{index}"
+            try:
+                results[name] = measure(name.split()[0], base, root, which_bundle, args.rounds)
+            except BenchFailure as exc:
+                failures[name] = str(exc)
+        bare = statistics.median(timed([[sys.executable, "-S", "-c", "pass"]])
+                                 for _ in range(args.rounds)) * 1000
+        print(f"rounds: {args.rounds}   bare `python -S -c pass`: {bare:.1f} ms")
+        print(f"{'runtime':<24}{'run /bin/true':>16}{'create+start+delete':>22}")
+        for name, value in results.items():
+            print(f"{name:<24}{value['run']:>13.1f} ms{value['cycle']:>19.1f} ms")
+        for name, reason in failures.items():
+            print(f"{name:<24}not measured: {reason}")
+        for anchor in ("runc", "crun"):
+            if anchor not in results:
+                continue
+            for name, value in results.items():
+                if name.startswith("ours"):
+                    print(f"{name} / {anchor}: run x{value['run'] / results[anchor]['run']:.2f}"
+                          f", create+start+delete x"
+                          f"{value['cycle'] / results[anchor]['cycle']:.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,197 @@
+"""Integration fixtures: a demo rootfs, a private runtime root, and a leak check.
+
+Containers run for real (root). Every test cleans up its containers by id; the session
+fixture then asserts that nothing leaked: no new mounts, no processes rooted in the test
+rootfs, no state dirs under the test runtime root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: real mounts and "
+                               "namespaces (CI runs as root)")
+SESSION_DIR = Path(os.environ.get("BUNDLEBENCH_TEST_DIR", "/tmp")) / f"bb-it-{os.getpid()}"
+
+
+def _mountinfo() -> set[str]:
+    with open("/proc/self/mountinfo") as handle:
+        return {" ".join(line.split()[3:5]) for line in handle}
+
+
+def _rooted_in(roots: list[Path]) -> list[int]:
+    """Pids whose root dir is one of roots (a pivoted root reads as '/', so compare inodes)."""
+    keys = set()
+    for root in roots:
+        try:
+            st = os.stat(root)
+            keys.add((st.st_dev, st.st_ino))
+        except OSError:
+            continue
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                st = os.stat(f"/proc/{name}/root")
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in keys:
+                pids.append(int(name))
+    return pids
+
+
+ROOTFS_DIRS: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Iterator[Path]:
+    SESSION_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+    os.chmod(SESSION_DIR, 0o755)  # rootless tests traverse it as another user
+    yield SESSION_DIR
+    import shutil
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def runtime_root(session_dir: Path) -> Path:
+    return session_dir / "state"
+
+
+@pytest.fixture(scope="session")
+def demo_rootfs(session_dir: Path) -> Path:
+    """A rootfs from the host's binaries (bundlebench.bundle.demo), shared read-only."""
+    from bundlebench.bundle.demo import build_demo
+    bundle = build_demo(session_dir / "demo")
+    os.chmod(bundle, 0o755)  # user-namespace tests enter it as another host uid
+    ROOTFS_DIRS.append(bundle / "rootfs")
+    return bundle / "rootfs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
+    before = _mountinfo()
+    yield
+    time.sleep(0.2)
+    leaked_mounts = _mountinfo() - before
+    leaked_procs = _rooted_in(ROOTFS_DIRS)
+    for pid in leaked_procs:  # ours: the suite started them; fail below, but do not leave them
+        try:  # noqa: SIM105 (no contextlib on the start path)
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    leaked_dirs = []
+    for name in sorted(os.listdir(runtime_root)) if runtime_root.exists() else []:
+        try:
+            bundle = json.loads((runtime_root / name / "state.json").read_text())["bundle"]
+        except (OSError, ValueError, KeyError):
+            bundle = "no state.json"
+        leaked_dirs.append(f"{name} ({bundle})")
+    problems = []
+    if leaked_mounts:
+        problems.append(f"mounts: {sorted(leaked_mounts)}")
+    if leaked_procs:
+        problems.append(f"processes rooted in the test dir: {leaked_procs}")
+    if leaked_dirs:
+        problems.append(f"state dirs: {leaked_dirs}")
+    import psutil
+    children = [p.pid for p in psutil.Process().children(recursive=True)]
+    if children:
+        problems.append(f"child processes: {children}")
+    assert not problems, "integration suite leaked " + "; ".join(problems)
+
+
+class Runner:
+    """Runs `bundlebench-runtime --root ROOT ...` and tracks the ids it created."""
+
+    def __init__(self, root: Path, rootfs: Path, workdir: Path) -> None:
+        self.root = root
+        self.rootfs = rootfs
+        self.workdir = workdir
+        self.ids: list[str] = []
+
+    def __call__(self, *args: str, timeout: float = 60, check: bool = False,
+                 **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        import tempfile
+        command = [sys.executable, "-m", "runtime", "--root", str(self.root), *args]
+        # Files, not pipes: a created container keeps the caller's stdio open (as with runc),
+        # and a pipe would then never reach EOF.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            kwargs.setdefault("stdin", subprocess.DEVNULL)
+            proc = subprocess.run(command, stdout=out, stderr=err, timeout=timeout, **kwargs)
+            out.seek(0)
+            err.seek(0)
+            result = subprocess.CompletedProcess(command, proc.returncode,
+                                                 out.read().decode(errors="replace"),
+                                                 err.read().decode(errors="replace"))
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args} failed with {result.returncode}: {result.stderr}")
+        return result
+
+    def new_id(self, prefix: str = "t") -> str:
+        cid = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        self.ids.append(cid)
+        return cid
+
+    def config(self, args: list[str], **changes: Any) -> dict[str, Any]:
+        from runtime.defaults import default_config
+        config = default_config(args=args)
+        config["process"]["terminal"] = False
+        config["root"] = {"path": str(self.rootfs), "readonly": True}
+        config["hostname"] = "bbtest"
+        for key, value in changes.items():
+            config[key] = value
+        return config
+
+    def bundle(self, args: list[str] | None = None, config: dict[str, Any] | None = None,
+               **changes: Any) -> Path:
+        directory = self.workdir / f"bundle-{uuid.uuid4().hex[:8]}"
+        directory.mkdir(mode=0o755)
+        if config is None:
+            config = self.config(args or ["true"], **changes)
+        (directory / "config.json").write_text(json.dumps(config, indent=1))
+        return directory
+
+    def output(self, args: list[str], config: dict[str, Any] | None = None,
+               run_flags: tuple[str, ...] = (), **changes: Any) -> str:
+        """Run a container in the foreground; return its stdout (exit code must be 0)."""
+        cid = self.new_id()
+        if config is not None and args:
+            config["process"]["args"] = args
+        bundle = self.bundle(args, config=config, **changes)
+        result = self("run", *run_flags, "-b", str(bundle), cid)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def state(self, cid: str) -> dict[str, Any]:
+        result = self("state", cid, check=True)
+        return json.loads(result.stdout)
+
+    def wait_status(self, cid: str, status: str, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state(cid)
+            if state["status"] == status or time.monotonic() > deadline:
+                return state
+            time.sleep(0.02)
+
+    def cleanup(self) -> None:
+        for cid in self.ids:
+            self("delete", "-f", cid)
+
+
+@pytest.fixture
+def rt(runtime_root: Path, demo_rootfs: Path, tmp_path: Path) -> Iterator[Runner]:
+    os.chmod(tmp_path, 0o755)
+    runner = Runner(runtime_root, demo_rootfs, tmp_path)
+    yield runner
+    runner.cleanup()

@@ -1,0 +1,214 @@
+"""The containers screen with real containers (root): launch the demo bundle, type into
+its terminal, exec a second shell, inspect, trace, kill, stop; nothing may leak."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from textual.widgets import OptionList
+
+from bundlebench.tui.widgets.containers_dialogs import SignalPicker
+from bundlebench.tui.widgets.inspector import Inspector
+from bundlebench.tui.widgets.lifecycle import LifecycleView
+from bundlebench.tui.widgets.terminal_pane import TerminalPane
+from tests.integration.conftest import ROOT_ONLY
+from tests.tui.containers_host import SIZE, ContainersHost, run, wait_for
+from tests.tui.helpers import screen_text
+
+pytestmark = ROOT_ONLY
+
+
+def _shims(root: Path) -> list[int]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if "runtime.shim" in cmdline and str(root) in cmdline:
+            found.append(process.pid)
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The demo bundle and a private runtime root; afterwards nothing may be left."""
+    from bundlebench.bundle.demo import build_demo
+
+    base = tmp_path_factory.mktemp("containers-live")
+    os.chmod(base, 0o755)
+    bundle = build_demo(base / "demo")
+    root = base / "state"
+    yield bundle, root
+    from bundlebench.containers.listing import remove_container
+    from runtime.api import Runtime
+
+    leftovers = [state["id"] for state in Runtime(str(root)).list()] if root.exists() else []
+    for container_id in leftovers:
+        remove_container(str(root), container_id)
+    deadline = time.monotonic() + 10
+    while _shims(root) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not leftovers, f"containers left behind: {leftovers}"
+    assert not _shims(root), "a shim outlived its container"
+    children = [p.pid for p in psutil.Process().children(recursive=True)]
+    assert not children, f"child processes left behind: {children}"
+
+
+async def launch(pilot, app: ContainersHost) -> TerminalPane:
+    """Press l and wait for the attached pane's prompt."""
+    await pilot.pause()
+    await pilot.press("l")
+    screen = app.containers
+    pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")), None),
+                          what="the terminal pane")
+    await wait_for(pilot, lambda: "#" in pane.text(), what="the shell prompt")
+    return pane
+
+
+async def delete_and_wait(pilot, app: ContainersHost, container_id: str) -> None:
+    app.containers.delete(container_id)
+    await wait_for(pilot, lambda: container_id not in app.containers.table.rows_by_id,
+                   what="the deletion")
+
+
+def test_launch_type_echo_hello_and_keep_running_after_quit(demo) -> None:
+    bundle, root = demo
+    box: dict[str, str] = {}
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await launch(pilot, app)
+            await pilot.press(*"echo hel''lo", "enter")
+            await wait_for(pilot, lambda: "\nhello" in pane.text(), what="hello")
+            await pilot.press(*"stty size", "enter")
+            size = f"{pane.size.height} {pane.size.width}"
+            await wait_for(pilot, lambda: size in pane.text(), what="the pane's size")
+            await wait_for(pilot, lambda: app.containers.selected, what="the row")
+            box["id"] = app.containers.attached_id or ""
+            assert app.containers.selected.status == "running"
+
+    run(scenario())
+    from bundlebench.containers.listing import remove_container
+    from runtime.api import Runtime
+
+    assert Runtime(str(root)).state(box["id"])["status"] == "running"  # quitting kills nothing
+    remove_container(str(root), box["id"])
+
+
+def test_exec_shell_in_a_new_tab(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await launch(pilot, app)
+            screen = app.containers
+            await wait_for(pilot, lambda: screen.selected, what="the row")
+            screen.table.focus()
+            await pilot.press("e")
+            pane = await wait_for(pilot, lambda: next(iter(screen.query(".exec-pane")), None),
+                                  what="the exec tab")
+            await wait_for(pilot, lambda: "#" in pane.text(), what="the exec prompt")
+            await pilot.press(*"echo exec-$((6*7)); hostname", "enter")
+            await wait_for(pilot, lambda: "bundlebench-demo" in pane.text(), what="exec output")
+            assert "exec-42" in pane.text()
+            await pilot.press(*"exit 3", "enter")
+            await wait_for(pilot, lambda: pane.ended, what="the exec's end")
+            assert pane.exit_record["exit_code"] == 3
+            assert screen.selected.status == "running"  # the container goes on
+            await delete_and_wait(pilot, app, screen.selected.id)
+
+    run(scenario())
+
+
+def test_kill_with_the_signal_picker_shows_the_exit(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await launch(pilot, app)
+            screen = app.containers
+            container_id = screen.attached_id
+            screen.table.focus()
+            await pilot.press("k")
+            picker = await wait_for(pilot, lambda: isinstance(app.screen, SignalPicker)
+                                    and app.screen, what="the signal picker")
+            options = picker.query_one(OptionList)
+            options.highlighted = [o.id for o in options._options].index("KILL")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "killed by SIGKILL" in screen_text(app),
+                           what="the exit status")
+            await wait_for(pilot, lambda: screen.selected and screen.selected.status ==
+                           "stopped", what="stopped")
+            assert screen.selected.status_text == "exited 137 (SIGKILL)"
+            await delete_and_wait(pilot, app, container_id)
+
+    run(scenario())
+
+
+def test_stop_sends_term_then_kill(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await launch(pilot, app)
+            screen = app.containers
+            screen.stop_timeout = 1.0  # sh as pid 1 ignores SIGTERM: KILL follows
+            container_id = screen.attached_id
+            screen.table.focus()
+            started = time.monotonic()
+            await pilot.press("s")
+            await wait_for(pilot, lambda: screen.selected and screen.selected.status_text ==
+                           "exited 137 (SIGKILL)", what="SIGTERM, then SIGKILL")
+            assert time.monotonic() - started >= 1.0  # TERM was tried first
+            await delete_and_wait(pilot, app, container_id)
+
+    run(scenario())
+
+
+def test_inspector_and_lifecycle_of_a_real_container(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await launch(pilot, app)
+            screen = app.containers
+            screen.table.focus()
+            await pilot.press("i")
+            inspector = screen.query_one(Inspector)
+            snapshot = await wait_for(pilot, lambda: inspector.snapshot, what="the inspector")
+            kinds = {ns.kind: ns for ns in snapshot.namespaces}
+            for kind in ("pid", "mnt", "net", "ipc", "uts"):
+                assert kinds[kind].verdict == "private", kind
+            assert kinds["user"].verdict == "shared with host"  # the demo has no userns
+            assert snapshot.processes[0].command == "sh"
+            assert "CAP_NET_BIND_SERVICE" in snapshot.security.capabilities["effective"]
+            assert any(m.target == "/proc" and m.fstype == "proc" for m in snapshot.mounts)
+            text = screen_text(app)
+            assert "private" in text and "shared with host" in text
+            await wait_for(pilot, lambda: len(inspector.snapshot.cpu) >= 2, what="a 2nd sample")
+
+            await pilot.press("t")
+            lifecycle = screen.query_one(LifecycleView)
+            await wait_for(pilot, lambda: lifecycle.steps, what="the trace")
+            steps = [step.step for step in lifecycle.steps]
+            for expected in ("namespace", "mount", "pivot_root", "capabilities", "exec"):
+                assert expected in steps
+            assert steps[-1] == "exec"
+            assert all(step.ok or step.result == "skipped" for step in lifecycle.steps)
+            hostname = next(s for s in lifecycle.steps if s.step == "hostname")
+            assert hostname.pointer == "/hostname"
+            lifecycle.query_one("#lifecycle-table").focus()
+            await pilot.press("g")  # no config screen in this host app: the pointer is shown
+            await wait_for(pilot, lambda: "Caused by the config field" in screen_text(app),
+                           what="the pointer")
+            await delete_and_wait(pilot, app, screen.attached_id)
+
+    run(scenario())

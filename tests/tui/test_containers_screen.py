@@ -1,0 +1,142 @@
+"""The containers screen without real containers: snapshot, refusals, the terminal pane."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+
+from bundlebench.containers.listing import ContainerRow
+from bundlebench.containers.transports import PtyTransport
+from bundlebench.tui.screens.containers import ContainersScreen
+from bundlebench.tui.widgets.terminal_pane import TerminalPane
+from runtime.defaults import default_config
+from tests.tui.config_host import make_bundle
+from tests.tui.containers_host import SIZE, ContainersHost, run, wait_for
+from tests.tui.helpers import assert_snapshot, screen_text
+
+FIXED = [
+    ContainerRow("bundle-1a2b", "running", 0, "/b", "2024-01-02 03:04:05", attachable=True,
+                 this_bundle=True),
+    ContainerRow("bundle-3c4d", "stopped", 0, "/b", "2024-01-02 03:05:00", exit_code=137,
+                 signal="SIGKILL", this_bundle=True),
+    ContainerRow("other-9f00", "created", 0, "/o", "2024-01-02 04:00:00"),
+]
+
+
+class FixedScreen(ContainersScreen):
+    """The screen over a fixed container list (pid 0: nothing to inspect for real)."""
+
+    def list_containers(self) -> list[ContainerRow]:
+        return list(FIXED)
+
+
+def test_snapshot_of_the_containers_screen(snapshot_bundle: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = ContainersHost(snapshot_bundle, tmp_path / "no-root", FixedScreen)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.containers.table.row_count == 3, what="rows")
+            await pilot.pause(0.1)
+            text = screen_text(app)
+            assert "bundle-1a2b" in text and "exited 137 (SIGKILL)" in text
+            assert "Launch" in text and "Exec shell" in text
+            assert_snapshot(app, "containers_screen")
+
+    run(scenario())
+
+
+def test_launch_refused_lists_the_problems(tmp_path: Path) -> None:
+    config = default_config()
+    config["hostname"] = "web"
+    config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"]
+                                     if n["type"] != "uts"]
+    bundle = make_bundle(tmp_path, config)
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, tmp_path / "root")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("l")
+            await wait_for(pilot, lambda: "Not launched" in screen_text(app), what="problems")
+            text = screen_text(app)
+            assert "/hostname" in text
+            assert not (tmp_path / "root").exists() or not list((tmp_path / "root").iterdir())
+            assert not app.containers.query(TerminalPane)
+
+    run(scenario())
+
+
+def test_launch_without_privileges_says_what_is_needed(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import bundlebench.containers.launch as launch
+
+    monkeypatch.setattr(launch.os, "geteuid", lambda: 1000)
+    bundle = make_bundle(tmp_path)  # runc's default: no user namespace, so it needs root
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, tmp_path / "root")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("l")
+            await wait_for(pilot, lambda: "needs root" in screen_text(app), what="sentence")
+            assert "rootless" in screen_text(app)
+
+    run(scenario())
+
+
+class PaneApp(App[None]):
+    """One terminal pane running a program on a pty of ours."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__()
+        self.argv = argv
+
+    def compose(self) -> ComposeResult:
+        yield TerminalPane(lambda rows, cols: PtyTransport(self.argv, rows, cols))
+
+
+def test_pane_types_keys_follows_size_and_reports_exit() -> None:
+    async def scenario() -> None:
+        app = PaneApp(["sh"])
+        async with app.run_test(size=(90, 20)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.focus()
+            await wait_for(pilot, lambda: pane._term is not None, what="terminal")
+            await pilot.press(*"echo hel''lo", "enter")
+            await wait_for(pilot, lambda: "hello" in pane.text(), what="echo")
+            await pilot.press(*"stty size", "enter")
+            await wait_for(pilot, lambda: f"{pane.size.height} {pane.size.width}" in pane.text(),
+                           what="pane size")
+            await pilot.press(*"sleep 100", "enter", "ctrl+c")  # ctrl keys reach the program
+            await pilot.press(*"echo after-$((6*7))", "enter")
+            await wait_for(pilot, lambda: "after-42" in pane.text(), what="ctrl+c")
+            await pilot.press("ctrl+right_square_bracket")  # the keys go back to the app
+            assert app.focused is not pane
+            pane.focus()
+            await pilot.press(*"exit 4", "enter")
+            await wait_for(pilot, lambda: pane.ended, what="exit")
+            assert pane.exit_record["exit_code"] == 4
+
+    run(scenario())
+
+
+def test_a_flood_never_freezes_the_app() -> None:
+    async def scenario() -> None:
+        flood = "i=0; while [ $i -lt 200000 ]; do echo \"line $i of a flood\"; i=$((i+1)); done"
+        app = PaneApp(["sh", "-c", f"{flood}; echo done-flooding; sleep 30"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            start = time.monotonic()
+            worst = 0.0
+            while "done-flooding" not in pane.text() and time.monotonic() - start < 60:
+                before = time.monotonic()
+                await pilot.pause(0.01)
+                worst = max(worst, time.monotonic() - before)
+            elapsed = time.monotonic() - start
+            assert "done-flooding" in pane.text()
+            assert worst < 0.5, f"the event loop stalled for {worst:.2f}s"
+            assert pane.frames <= 35 * elapsed + 5  # coalesced: about 30 frames a second
+
+    run(scenario())
