@@ -24,6 +24,13 @@ from bundlebench.tui.format import normalize_path, plural
 from bundlebench.tui.screens.goto import GotoScreen
 from bundlebench.tui.widgets.bundle_header import BundleHeader
 from bundlebench.tui.widgets.entry_details import EntryDetails
+from bundlebench.tui.widgets.layers import (
+    LayersPanel,
+    filter_by_layers,
+    layers_panel,
+    mark_layers,
+    toggle_layers,
+)
 from bundlebench.tui.widgets.preview import PreviewPane, highlight, render_preview
 from bundlebench.tui.widgets.rootfs_tree import Node, RootfsTree
 from bundlebench.tui.widgets.search_panel import SearchPanel
@@ -53,6 +60,8 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         Binding("full_stop", "toggle_hidden", "Hidden", tooltip="Show or hide dot files"),
         Binding("s", "size", "Size", tooltip="Total size of the selected directory"),
         Binding("R", "reload", "Reload", tooltip="Read the selected directory again"),
+        Binding("l", "layers", "Layers",
+                tooltip="The image's layers: mark and filter the tree by layer"),
         Binding("escape", "cancel", "Cancel",
                 tooltip="Stop a size or search; close the filter"),
     ]
@@ -78,6 +87,7 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
             with Vertical(id="rootfs-left"):
                 yield RootfsTree(self.rootfs, id="rootfs-tree")
                 yield SearchPanel(id="search-panel", classes="-hidden")
+                yield from layers_panel(self)
             with Vertical(id="rootfs-right"):
                 yield EntryDetails(id="entry-details")
                 yield PreviewPane(id="preview")
@@ -85,6 +95,7 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
 
     def on_mount(self) -> None:
         self.tree.focus()
+        mark_layers(self)
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def _theme_changed(self) -> None:
@@ -97,6 +108,19 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         for cancel in (self._size_cancel, self._search_cancel):
             if cancel is not None:
                 cancel.set()
+
+    # -- image layers (bundles made by `bundlebench unpack`) -----------------------
+    def action_layers(self) -> None:
+        """Show or hide the Layers panel (the image's layers, as a tree filter)."""
+        toggle_layers(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The Layers key exists only for bundles that keep layer provenance.
+        return action != "layers" or bool(self.query(LayersPanel))
+
+    @on(LayersPanel.FilterChanged)
+    def _layers_filter(self, event: LayersPanel.FilterChanged) -> None:
+        filter_by_layers(self, event)
 
     # -- selection -----------------------------------------------------------------
     @on(RootfsTree.Highlighted)

@@ -124,6 +124,10 @@ class RootfsTree(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True)
     show_hidden: reactive[bool] = reactive(True)
+    # Optional hooks (the Layers panel sets them): a label after a row's name, and a
+    # predicate that hides rows; call refilter() after changing row_filter.
+    row_mark: Callable[[Node], str] | None = None
+    row_filter: Callable[[Node], bool] | None = None
 
     class Highlighted(Message):
         """The cursor moved to another row."""
@@ -305,10 +309,17 @@ class RootfsTree(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self, node))
 
     # -- rows ----------------------------------------------------------------------
+    def refilter(self) -> None:
+        """Lay the rows out again after ``row_filter`` changed."""
+        if self.is_mounted:
+            self._rebuild()
+
     def _visible_children(self, node: Node) -> list[Node]:
-        if self.show_hidden:
-            return node.children
-        return [child for child in node.children if not child.hidden]
+        children = node.children if self.show_hidden else [
+            child for child in node.children if not child.hidden]
+        if self.row_filter is not None:
+            children = [child for child in children if self.row_filter(child)]
+        return children
 
     def _subtree_rows(self, node: Node) -> list[Node]:
         """The rows shown under an expanded node (not the node itself)."""
@@ -521,6 +532,8 @@ class RootfsTree(ScrollView, can_focus=True):
                 segments.append(Segment(f" ({entry.link_status})", style("rootfs-tree--bad-link")))
         elif kind not in ("dir", "file"):
             segments.append(Segment(f"  {kind}", style("rootfs-tree--status")))
+        if self.row_mark is not None and (mark := self.row_mark(node)):
+            segments.append(Segment(f"  {mark}", style("rootfs-tree--status")))
         return segments
 
     def _safe_lstat(self, path: str) -> Entry | None:

@@ -28,6 +28,7 @@ from bundlebench.containers.terminal_screen import TerminalScreen
 from bundlebench.containers.transports import Transport
 
 FRAME_INTERVAL = 1 / 30
+MAX_RECONNECTS = 50
 RELEASE_KEY = "ctrl+right_square_bracket"
 Connect = Callable[[int, int], Transport]
 
@@ -75,6 +76,7 @@ class TerminalPane(Widget, can_focus=True):
         self.ended = False
         self.exit_record: dict[str, Any] | None = None
         self.frames = 0
+        self.reconnects = 0
 
     # -- lifecycle -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -96,26 +98,63 @@ class TerminalPane(Widget, can_focus=True):
     @work(thread=True, exit_on_error=False, group="terminal")
     def _reader(self, cols: int, rows: int) -> None:
         try:
-            transport = self._connect(rows, cols)
-        except Exception as error:  # noqa: BLE001 - shown to the user in one sentence
-            self._post(self.Failed(self, str(error) or type(error).__name__))
-            self._close_pipe()
-            return
-        self._transport = transport
-        cols, rows = self._wanted_size or (cols, rows)
-        self._term = TerminalScreen(cols, rows, send=transport.send, resize=transport.resize)
-        transport.resize(rows, cols)
-        if self._wanted_size and self._wanted_size != (cols, rows):
-            self._term.resize(*self._wanted_size)
-        try:
-            self._pump(transport, self._term)
+            self._run(cols, rows)
         except Exception as error:  # noqa: BLE001 - the app must outlive a bad byte stream
             self.ended = True
             self._post(self.Failed(self, f"the terminal stopped: {error!r}"))
         finally:
+            if self._transport is not None:
+                with contextlib.suppress(OSError):
+                    self._transport.close()
+            self._close_pipe()
+
+    def _run(self, cols: int, rows: int) -> None:
+        reconnects = 0
+        while not self._stop.is_set():
+            try:
+                transport = self._connect(rows, cols)
+            except Exception as error:  # noqa: BLE001 - shown to the user in one sentence
+                self.ended = True
+                if self._term is None:
+                    self._post(self.Failed(self, str(error) or type(error).__name__))
+                else:  # it went away while we were reconnecting
+                    self._post(self.Ended(self, None))
+                return
+            self._transport = transport
+            if self._term is None:
+                cols, rows = self._wanted_size or (cols, rows)
+                self._term = TerminalScreen(cols, rows, send=self._send_current,
+                                            resize=self._resize_current)
+            if self._wanted_size and self._wanted_size != self._term.size:
+                self._term.resize(*self._wanted_size)
+            width, height = self._term.size
+            transport.resize(height, width)
+            outcome = self._pump(transport, self._term)
+            self._transport = None
             with contextlib.suppress(OSError):
                 transport.close()
-            self._close_pipe()
+            if outcome == "dropped" and getattr(transport, "reconnectable", False) \
+                    and reconnects < MAX_RECONNECTS and not self._stop.is_set():
+                # The shim drops a client that fell far behind a flood: attach again, the
+                # scrollback it replays repaints the screen.
+                reconnects += 1
+                self.reconnects = reconnects
+                time.sleep(0.05)
+                continue
+            if outcome != "stopped":
+                self.ended = True
+                self._post(self.Ended(self, self.exit_record))
+            return
+
+    def _send_current(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is not None:
+            transport.send(data)
+
+    def _resize_current(self, rows: int, cols: int) -> None:
+        transport = self._transport
+        if transport is not None:
+            transport.resize(rows, cols)
 
     def _close_pipe(self) -> None:
         fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), -1, -1
@@ -123,7 +162,9 @@ class TerminalPane(Widget, can_focus=True):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def _pump(self, transport: Transport, term: TerminalScreen) -> None:
+    def _pump(self, transport: Transport, term: TerminalScreen) -> str:
+        """Relay until the program ends ("ended"), the link drops ("dropped") or the pane
+        closes ("stopped")."""
         next_frame = 0.0
         dirty = True
         ready: list[int] = [transport.fileno()]  # first take what came with the greeting
@@ -148,11 +189,10 @@ class TerminalPane(Widget, can_focus=True):
                 next_frame = now + FRAME_INTERVAL
                 dirty = False
             if ended:
-                self.ended = True
-                self._post(self.Ended(self, self.exit_record))
-                return
+                return "ended" if self.exit_record is not None else "dropped"
             timeout = max(0.0, next_frame - time.monotonic()) if dirty else None
             ready, _, _ = select.select([transport.fileno(), self._wake_r], [], [], timeout)
+        return "stopped"
 
     def _publish(self, term: TerminalScreen) -> None:
         strips = [Strip(row) for row in term.rows()]
