@@ -3,6 +3,7 @@
     from runtime.api import Runtime
     rt = Runtime(root="/run/bundlebench")
     rt.create("web1", "/path/to/bundle"); rt.start("web1"); rt.state("web1")
+    rt.pause("web1"); rt.resume("web1"); rt.ps("web1"); rt.stats("web1"); rt.update(...)
 
 create, run and exec fork and change namespaces: call them from a single-threaded
 process (the `bundlebench-runtime` CLI is one). state, list and kill are safe anywhere.
@@ -91,6 +92,32 @@ class Runtime:
                 env=list(env or []), user=user, tty=tty)
         return container.exec_process(self.store, container_id, process, detach=detach,
                                       console_socket=console_socket, pid_file=pid_file)
+
+    def pause(self, container_id: str) -> None:
+        """Freeze every process of the container (state becomes paused)."""
+        from runtime.cgroups import commands
+        commands.pause(self.store, {}, [container_id])
+
+    def resume(self, container_id: str) -> None:
+        """Thaw a paused container."""
+        from runtime.cgroups import commands
+        commands.resume(self.store, {}, [container_id])
+
+    def ps(self, container_id: str) -> list[int]:
+        """Host pids of the container's processes."""
+        from runtime.cgroups import commands
+        return commands.container_pids(self.store, self.store.load(container_id),
+                                       commands.load_manager(self.store, container_id))
+
+    def stats(self, container_id: str) -> dict[str, Any]:
+        """runc's stats data: cpu, memory, pids, blkio, hugetlb, ..."""
+        from runtime.cgroups import commands
+        return commands.container_stats(self.store, container_id)
+
+    def update(self, container_id: str, resources: dict[str, Any]) -> list[str]:
+        """Apply a linux.resources fragment to a live container; returns warnings."""
+        from runtime.cgroups import commands
+        return commands.apply_update(self.store, container_id, resources)
 
     def trace(self, container_id: str) -> list[dict[str, Any]]:
         """The setup trace events of a container, oldest first."""

@@ -59,15 +59,18 @@ class FrameReader:
         """Add received bytes; return every frame now complete. Raises ValueError on junk."""
         self._buffer += data
         frames = []
-        while len(self._buffer) >= _HEADER.size:
-            kind, length = _HEADER.unpack_from(self._buffer)
+        offset = 0
+        size = len(self._buffer)
+        while size - offset >= _HEADER.size:
+            kind, length = _HEADER.unpack_from(self._buffer, offset)
             if length > MAX_FRAME:
                 raise ValueError(f"attach frame of {length} bytes is too large")
-            end = _HEADER.size + length
-            if len(self._buffer) < end:
+            end = offset + _HEADER.size + length
+            if size < end:
                 break
-            frames.append((kind, bytes(self._buffer[_HEADER.size:end])))
-            del self._buffer[:end]
+            frames.append((kind, bytes(self._buffer[offset + _HEADER.size:end])))
+            offset = end
+        del self._buffer[:offset]  # once: a flood brings many frames per read
         return frames
 
 

@@ -43,6 +43,11 @@ commands:
   exec [-t] [-p FILE] [--cwd DIR] [-e K=V] [-u UID[:GID]] [-d] [--console-socket PATH]
        [--pid-file PATH] ID [ARGS...]      run another process in a container
   features                                 print the features document as JSON
+  pause ID | resume ID                     freeze / thaw every process of the container
+  ps [-f table|json] ID [-- PS ARGS]       list the container's processes
+  events [--stats] [--interval D] ID       stats and OOM events as JSON lines
+  update [-r FILE|-] [--memory N] [--pids-limit N] [--cpu-quota N] ... ID
+                                           change the resource limits of a live container
 """
 
 # flag name -> (destination, takes a value, may repeat)
@@ -74,7 +79,6 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
     "state": {},
     "list": {"format": ("format", True, False), "f": ("format", True, False),
              "quiet": ("quiet", False, False), "q": ("quiet", False, False)},
-    "ps": {"format": ("format", True, False), "f": ("format", True, False)},
     "kill": {"all": ("all", False, False), "a": ("all", False, False)},
     "delete": {"force": ("force", False, False), "f": ("force", False, False)},
     "features": {},
@@ -91,7 +95,17 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
 
 OPERANDS = {"create": (1, 1), "run": (1, 1), "start": (1, 1), "state": (1, 1), "list": (0, 0),
             "kill": (1, 2), "delete": (1, 1), "features": (0, 0), "spec": (0, 0),
-            "exec": (1, None), "ps": (1, None)}
+            "exec": (1, None)}
+
+# runtime.cgroups.commands supplies these (pause, resume, ps, events, update); merged in
+# only when one of them runs, to keep `run` from importing it.
+CGROUP_COMMANDS = ("pause", "resume", "ps", "events", "update")
+
+
+def _cgroup_tables() -> None:
+    from runtime.cgroups import commands
+    COMMAND_FLAGS.update(commands.FLAGS)
+    OPERANDS.update(commands.OPERANDS)
 
 
 class UsageError(RuntimeFailure):
@@ -146,6 +160,8 @@ def parse_command_line(argv: list[str]) -> tuple[dict[str, Any], str | None, dic
     if not rest:
         return globals_, None, {}, []
     command, rest = rest[0], rest[1:]
+    if command in CGROUP_COMMANDS:
+        _cgroup_tables()
     if command not in COMMAND_FLAGS:
         raise UsageError(f"unknown command {command!r}: see `{PROG} --help`")
     # exec's operands after the id are the command line; other commands take flags anywhere.
@@ -215,6 +231,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if command is None or globals_.get("help"):
             sys.stdout.write(USAGE)
             return 0 if globals_.get("help") or not args else 2
+        if globals_.get("systemd_cgroup"):
+            raise RuntimeFailure("--systemd-cgroup is not supported: bundlebench-runtime "
+                                 "manages cgroups through cgroupfs only")
         if globals_.get("log_format") not in (None, "text", "json"):
             raise UsageError(f"--log-format {globals_['log_format']!r}: use text or json")
         if globals_.get("debug"):
@@ -281,16 +300,9 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
         return _list(store, flags)
     if command == "exec":
         return _exec(store, flags, operands)
-    if command == "ps":
-        state = store.load(operands[0])
-        pids = container.container_pids(state)
-        if flags.get("format") == "json":
-            _print_json(pids)
-        else:
-            print("PID")
-            for pid in pids:
-                print(pid)
-        return 0
+    if command in CGROUP_COMMANDS:
+        from runtime.cgroups import commands
+        return commands.HANDLERS[command](store, flags, operands)
     raise UsageError(f"unknown command {command!r}")
 
 

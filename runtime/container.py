@@ -104,6 +104,12 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     tracer = Tracer(None)
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
+        from runtime.cgroups import manager as cgroups
+        cgroup = cgroups.setup(config, container_id, rootless=rootless, tracer=tracer)
+        cgroups.save(cgroup, directory)
+        for warning in (cgroup.warnings if cgroup is not None else []):
+            os.write(2, f"bundlebench-runtime: warning: {warning}\n".encode())
+            tracer.emit("cgroups", warning, "skipped")
         ignored = not_applied(config)
         if ignored:
             tracer.emit("not_applied", ", ".join(ignored), "skipped")
@@ -114,13 +120,16 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         finally:
             os.umask(old_umask)
         fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
+        security = prepare_security(config, process, store, tracer)
         channel = Channel(with_fds=terminal)
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         # Import before fork: after setns/unshare(user) or pivot_root the interpreter may no
         # longer reach its own modules (e.g. a mapped uid cannot read /root).
-        preload(terminal)
+        preload(terminal, config)
         ctx = _InitContext(config, bundle, rootfs, ns_plan, ns_fds, channel, tracer, fifo_fd,
                            no_pivot, preserve_fds, rootless, container_id, lock_fd)
+        ctx.security = security
+        ctx.cgroup = cgroup
         stage1 = os.fork()
         if stage1 == 0:
             _child_main(ctx)  # never returns
@@ -135,6 +144,9 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             kind, payload = message
             if kind == "userns":
                 _write_id_maps(stage1, config, rootless, tracer)
+                channel.reply("ok")
+            elif kind == "hooks":
+                _run_create_hooks(config, container_id, int(payload or 0), bundle, tracer)
                 channel.reply("ok")
             elif kind == "pid":
                 init_pid = int(payload)
@@ -176,6 +188,11 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         _kill_and_reap(init_pid)
         _kill_and_reap(stage1)
         tracer.close()
+        try:
+            from runtime.cgroups import manager as cgroups
+            cgroups.teardown(directory)
+        except RuntimeFailure:
+            pass  # the original error matters more
         store.remove_dir(container_id)
         raise
     finally:
@@ -202,14 +219,76 @@ def not_applied(config: dict[str, Any]) -> list[str]:
     """Config fields this part of the runtime accepts but does not apply yet."""
     linux = config.get("linux") or {}
     process = config.get("process") or {}
-    fields = [f"linux.{key}" for key in ("seccomp", "resources", "maskedPaths", "readonlyPaths",
-                                         "sysctl", "cgroupsPath", "intelRdt", "personality",
-                                         "mountLabel") if linux.get(key)]
-    fields += [f"process.{key}" for key in ("apparmorProfile", "selinuxLabel", "ioPriority",
-                                            "scheduler", "execCPUAffinity") if process.get(key)]
-    if config.get("hooks"):
-        fields.append("hooks")
+    fields = [f"linux.{key}" for key in ("intelRdt", "mountLabel") if linux.get(key)]
+    fields += [f"process.{key}" for key in ("ioPriority", "scheduler", "execCPUAffinity")
+               if process.get(key)]
     return fields
+
+
+class Security:
+    """What P prepares before fork for the init (or an exec'd process) to apply."""
+
+    def __init__(self, seccomp: Any = None, sysctl: list[Any] | None = None,
+                 labels: list[Any] | None = None) -> None:
+        self.seccomp = seccomp
+        self.sysctl = sysctl or []
+        self.labels = labels or []
+
+
+def _seccomp_cache_dir(store: st.StateStore) -> str | None:
+    """An owner-only dir under the runtime root for exported filters (None if unusable)."""
+    path = os.path.join(store.root, ".seccomp-cache")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    return path
+
+
+def prepare_security(config: dict[str, Any], process: dict[str, Any], store: st.StateStore,
+                     tracer: Tracer, *, sysctl: bool = True) -> Security:
+    """seccomp compiled, sysctl keys checked, LSM labels planned: all in P, before fork."""
+    linux = config.get("linux") or {}
+    security = Security()
+    if linux.get("seccomp") is not None:
+        from runtime import seccomp
+        security.seccomp = seccomp.prepare(config, tracer, cache_dir=_seccomp_cache_dir(store))
+    if sysctl and linux.get("sysctl"):
+        from runtime import sysctl as sysctl_module
+        security.sysctl = sysctl_module.check(config)
+    if process.get("apparmorProfile") or process.get("selinuxLabel"):
+        from runtime import lsm
+        security.labels = lsm.plan(process)
+    if config.get("hooks"):
+        from runtime import hooks
+        for kind in hooks.HOOK_KINDS:
+            hooks.hooks_of(config, kind)  # refuse a malformed hook before anything runs
+    return security
+
+
+def _run_create_hooks(config: dict[str, Any], container_id: str, pid: int, bundle: str,
+                      tracer: Tracer) -> None:
+    """prestart then createRuntime, in P (the runtime namespace); the first failure raises."""
+    from runtime import hooks
+    state = hooks.hook_state(container_id, "creating", pid, bundle, config.get("annotations"))
+    hooks.run_hooks(config, "prestart", state, tracer)
+    hooks.run_hooks(config, "createRuntime", state, tracer)
+
+
+def run_host_hooks(state: st.ContainerState, kind: str, status: str) -> None:
+    """poststart or poststop in P: failures are warnings on stderr."""
+    config = state.config or {}
+    if not (config.get("hooks") or {}).get(kind):
+        return
+    from runtime import hooks
+    hook_state = hooks.hook_state(state.id, status, state.pid if status != st.STOPPED else 0,
+                                  state.bundle, state.annotations)
+    try:
+        hooks.run_hooks(config, kind, hook_state)
+    except RuntimeFailure as exc:  # a malformed hook list: still only a warning here
+        os.write(2, f"bundlebench-runtime: warning: {exc}\n".encode())
 
 
 def _write_id_maps(pid: int, config: dict[str, Any], rootless: bool, tracer: Tracer) -> None:
@@ -253,6 +332,8 @@ class _InitContext:
         self.rootless = rootless
         self.container_id = container_id
         self.lock_fd = lock_fd
+        self.security = Security()
+        self.cgroup: Any = None
 
 
 def _child_main(ctx: _InitContext) -> None:
@@ -290,6 +371,10 @@ def _report(ctx: _InitContext, message: str) -> None:
 
 
 def _stage1(ctx: _InitContext) -> None:
+    if ctx.cgroup is not None:
+        # Before any setns/unshare: the init, pid 1 and a later cgroup namespace are all
+        # rooted in the container's cgroup.
+        ctx.cgroup.join(0)
     from runtime.linux import libc  # ctypes: only where syscalls happen
     tracer = ctx.tracer
     libc.prctl(libc.PR_SET_DUMPABLE, 0)
@@ -348,9 +433,9 @@ def _host_pid() -> int | None:
     return None
 
 
-def preload(terminal: bool) -> None:
+def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
     """Import now what the process needs after pivot_root/chroot, when the host's modules
-    are out of reach."""
+    are out of reach. Only what config asks for: each import costs start time."""
     import _signal  # noqa: F401
     import errno  # noqa: F401
     import resource  # noqa: F401
@@ -361,6 +446,21 @@ def preload(terminal: bool) -> None:
         import socket  # noqa: F401
 
         from runtime import console  # noqa: F401
+    if config is None:
+        return
+    linux = config.get("linux") or {}
+    proc = config.get("process") or {}
+    if linux.get("maskedPaths") or linux.get("readonlyPaths"):
+        from runtime import masking  # noqa: F401
+    if linux.get("sysctl"):
+        from runtime import sysctl  # noqa: F401
+    if proc.get("apparmorProfile") or proc.get("selinuxLabel"):
+        from runtime import lsm  # noqa: F401
+    if linux.get("personality") is not None:
+        from runtime import personality  # noqa: F401
+    if config.get("hooks"):
+        from runtime import hooks
+        hooks.preload()
 
 
 def _stage2(ctx: _InitContext) -> None:
@@ -385,6 +485,16 @@ def _stage2(ctx: _InitContext) -> None:
     if config.get("domainname"):
         tracer.call("hostname", f"setdomainname({config['domainname']!r})",
                     libc.setdomainname, config["domainname"])
+    hooks = config.get("hooks") or {}
+    if hooks.get("prestart") or hooks.get("createRuntime") or hooks.get("createContainer"):
+        ctx.channel.send("hooks", str(tracer.host_pid or 0))
+        if ctx.channel.wait_reply() != "ok":
+            raise RuntimeFailure("the runtime did not run the createRuntime hooks")
+        if hooks.get("createContainer"):
+            from runtime import hooks as hooks_module
+            hooks_module.run_hooks(config, "createContainer", hooks_module.hook_state(
+                ctx.container_id, "creating", tracer.host_pid or 0, ctx.bundle,
+                config.get("annotations")), tracer)
     rootfs.pivot(ctx.rootfs, tracer, ctx.no_pivot)
     rootfs.apply_root_propagation(config, tracer)
     cwd = proc.get("cwd") or "/"
@@ -404,18 +514,37 @@ def _stage2(ctx: _InitContext) -> None:
         console.make_controlling(slave, tracer)
     if (config.get("root") or {}).get("readonly"):
         rootfs.readonly_root(tracer, in_userns)
+    security = ctx.security
+    if security.sysctl:
+        from runtime import sysctl
+        sysctl.write_all(security.sysctl, "/proc", tracer)
+    if linux.get("maskedPaths") or linux.get("readonlyPaths"):
+        from runtime import masking
+        masking.apply(config, "/", tracer)
+    if linux.get("personality") is not None:
+        from runtime import personality
+        personality.apply(config, tracer)
     finish_process(proc, tracer, setgroups_allowed=not ctx.rootless,
                    preserve_fds=ctx.preserve_fds, before_exec=lambda: _wait_for_start(ctx),
-                   channel=ctx.channel)
+                   channel=ctx.channel, security=security)
 
 
 def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: bool,
-                   preserve_fds: int, before_exec, channel: Channel) -> None:
-    """Shared by create and exec: rlimits .. execve. Reports `ready` before blocking."""
+                   preserve_fds: int, before_exec, channel: Channel,
+                   security: Security | None = None) -> None:
+    """Shared by create and exec: rlimits .. execve. Reports `ready` before blocking.
+
+    The LSM labels and the seccomp filter come after before_exec (which runs the
+    startContainer hooks); a failure there can only go to fd 2."""
     from runtime import capabilities, process
     from runtime.linux import libc  # ctypes: only where syscalls happen
+    security = security or Security()
+    nnp = bool(proc.get("noNewPrivileges"))
     process.set_rlimits(proc, tracer)
     process.set_oom_score_adj(proc.get("oomScoreAdj"), tracer)
+    if security.seccomp is not None and not nnp:
+        # Without no_new_privs loading needs CAP_SYS_ADMIN, which the user switch drops.
+        security.seccomp.load(tracer)
     caps = capabilities.masks(proc.get("capabilities"))
     capabilities.drop_bounding(caps["bounding"], tracer)
     libc.prctl(libc.PR_SET_KEEPCAPS, 1)
@@ -427,7 +556,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     process.ensure_home(env, int((proc.get("user") or {}).get("uid", 0)))
     path = process.find_executable(proc["args"][0], env)
     process.refuse_self_exe_interpreter(path)
-    if proc.get("noNewPrivileges"):
+    if nnp:
         process.no_new_privileges(tracer)
     umask = (proc.get("user") or {}).get("umask")
     os.umask(0o022 if umask is None else int(umask))
@@ -437,11 +566,29 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
         except OSError:
             pass
     before_exec()
+    program = security.seccomp if nnp else None
+    if security.labels:
+        from runtime import lsm
+        try:
+            lsm.apply(security.labels, "/proc", tracer)
+        except RuntimeFailure as exc:
+            tracer.close()
+            os.write(2, f"bundlebench-runtime: {exc}\n".encode())
+            os._exit(1)
+    if program is not None:
+        tracer.emit("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {program.flags:#x}, "
+                    f"<{program.rules} rules, {program.instructions} BPF instructions>)")
     tracer.emit("exec", f"execve({path!r}, {proc['args']!r})")
     tracer.close()
     channel.close()
     process.reset_signals()
     process.close_fds_from(3 + preserve_fds)
+    if program is not None:
+        try:
+            program.load()
+        except RuntimeFailure as exc:
+            os.write(2, f"bundlebench-runtime: {exc}\n".encode())
+            os._exit(1)
     try:
         os.execve(path, proc["args"], env)
     except OSError as exc:
@@ -460,9 +607,27 @@ def _wait_for_start(ctx: _InitContext) -> None:
     ctx.channel.send("ready")
     ctx.channel.close()
     fd = os.open(fifo_path, os.O_WRONLY | os.O_CLOEXEC)
+    if (ctx.config.get("hooks") or {}).get("startContainer"):
+        # Between open and write: `start` waits for the byte, so it returns (and runs
+        # poststart) only after these hooks, and reports their failure as an early exit.
+        _start_container_hooks(ctx)
     os.write(fd, b"0")
     os.close(fd)
     os.close(ctx.fifo_fd)
+
+
+def _start_container_hooks(ctx: _InitContext) -> None:
+    from runtime import hooks
+    config = ctx.config
+    state = hooks.hook_state(ctx.container_id, "created", ctx.tracer.host_pid or 0, ctx.bundle,
+                             config.get("annotations"))
+    env = env_list_to_dict((config.get("process") or {}).get("env") or [])
+    try:
+        hooks.run_hooks(config, "startContainer", state, ctx.tracer, default_env=env)
+    except RuntimeFailure as exc:
+        ctx.tracer.close()
+        os.write(2, f"bundlebench-runtime: {exc}\n".encode())
+        os._exit(1)
 
 
 # --- operations on existing containers ------------------------------------------------------
@@ -471,14 +636,15 @@ def start(store: st.StateStore, container_id: str) -> st.ContainerState:
     lock = store.lock(container_id)
     try:
         state = store.load(container_id)
-        status = store.status(state)
+        status = container_status(store, state)
         if status != st.CREATED:
             raise RuntimeFailure(f"cannot start container {container_id!r}: it is {status}, "
                                  "not created")
         _open_fifo(store, state)
-        return state
     finally:
         os.close(lock)
+    run_host_hooks(state, "poststart", st.RUNNING)
+    return state
 
 
 def _open_fifo(store: st.StateStore, state: st.ContainerState) -> None:
@@ -500,20 +666,37 @@ def _open_fifo(store: st.StateStore, state: st.ContainerState) -> None:
     os.unlink(fifo)
 
 
+def container_status(store: st.StateStore, state: st.ContainerState) -> str:
+    """created, running, paused (a frozen cgroup) or stopped."""
+    if not os.path.exists(os.path.join(store.path(state.id), "cgroup.json")):
+        return store.status(state)  # no cgroup: nothing can be frozen
+    from runtime.cgroups import commands
+    return commands.status(store, state)
+
+
 def kill(store: st.StateStore, container_id: str, signal_number: int, all_: bool = False
          ) -> None:
     lock = store.lock(container_id)
     try:
         state = store.load(container_id)
-        status = store.status(state)
-        if status not in (st.CREATED, st.RUNNING):
+        status = container_status(store, state)
+        if status not in (st.CREATED, st.RUNNING, "paused"):
             raise RuntimeFailure(f"cannot kill container {container_id!r}: it is {status}")
-        pids = container_pids(state) if all_ else [state.pid]
-        for pid in pids:
-            try:  # noqa: SIM105 (no contextlib on the start path)
-                os.kill(pid, signal_number)
-            except ProcessLookupError:
-                pass
+        from runtime.cgroups import manager as cgroups
+        cgroup = cgroups.load(store.path(container_id))
+        if all_ and cgroup is not None:
+            from runtime.cgroups import commands
+            commands.signal_all(cgroup, signal_number)
+        else:
+            for pid in container_pids(state) if all_ else [state.pid]:
+                try:  # noqa: SIM105 (no contextlib on the start path)
+                    os.kill(pid, signal_number)
+                except ProcessLookupError:
+                    pass
+        if signal_number == 9 and status == "paused":
+            # A frozen task does not die until thawed.
+            from runtime.cgroups import freeze
+            freeze.thaw(cgroup)
     finally:
         os.close(lock)
 
@@ -547,7 +730,7 @@ def delete(store: st.StateStore, container_id: str, force: bool = False) -> None
                 raise
             state = None
         if state is not None:
-            status = store.status(state)
+            status = container_status(store, state)
             if status != st.STOPPED:
                 if not force:
                     raise RuntimeFailure(f"cannot delete container {container_id!r}: it is "
@@ -555,9 +738,14 @@ def delete(store: st.StateStore, container_id: str, force: bool = False) -> None
                 for pid in reversed(container_pids(state)):
                     _kill_and_reap(pid)
                 _wait_gone(state)
+        # Raises (keeping the state dir, so delete can be retried) if the cgroup stays busy.
+        from runtime.cgroups import manager as cgroups
+        cgroups.teardown(store.path(container_id))
         store.remove_dir(container_id)
     finally:
         os.close(lock)
+    if state is not None:
+        run_host_hooks(state, "poststop", st.STOPPED)
 
 
 def _wait_gone(state: st.ContainerState) -> None:
@@ -572,7 +760,7 @@ def _wait_gone(state: st.ContainerState) -> None:
 def state_dict(store: st.StateStore, container_id: str) -> dict[str, Any]:
     from runtime import OCI_VERSION
     state = store.load(container_id)
-    status = store.status(state)
+    status = container_status(store, state)
     result: dict[str, Any] = {
         "ociVersion": OCI_VERSION, "id": state.id,
         "pid": state.pid if status != st.STOPPED else 0, "status": status,
@@ -627,6 +815,7 @@ def run(store: st.StateStore, container_id: str, bundle: str, *, detach: bool = 
             os.close(created.master)
         delete(store, container_id, force=True)
         raise
+    run_host_hooks(created.state, "poststart", st.RUNNING)
     if detach:
         return 0
     try:
@@ -688,9 +877,11 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
     """Run proc inside a running container's namespaces and root; return its exit code."""
     from runtime.linux import libc  # ctypes: only where syscalls happen
     state = store.load(container_id)
-    status = store.status(state)
+    status = container_status(store, state)
     if status not in (st.CREATED, st.RUNNING):
         raise RuntimeFailure(f"cannot exec in container {container_id!r}: it is {status}")
+    from runtime.cgroups import manager as cgroups
+    cgroup = cgroups.load(store.path(container_id))
     terminal = bool(proc.get("terminal"))
     if terminal and detach and not console_socket:
         raise RuntimeFailure("exec -t -d needs --console-socket to hand the pty to")
@@ -717,13 +908,17 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         root_fd = os.open(f"/proc/{state.pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         if not st.is_alive(state.pid, state.starttime):
             raise RuntimeFailure(f"container {container_id!r} stopped")
+        tracer = Tracer.open(os.path.join(store.path(container_id), TRACE_FILE))
+        # The container's seccomp profile binds every process in it (as with runc).
+        security = prepare_security(state.config or {"process": proc}, proc, store, tracer,
+                                    sysctl=False)
         channel = Channel(with_fds=terminal)
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
-        tracer = Tracer.open(os.path.join(store.path(container_id), TRACE_FILE))
-        preload(terminal)
+        preload(terminal, {"process": proc})
         stage1 = os.fork()
         if stage1 == 0:
-            _exec_child(channel, ns_fds, root_fd, proc, state, tracer, preserve_fds)
+            _exec_child(channel, ns_fds, root_fd, proc, state, tracer, preserve_fds, security,
+                        cgroup)
         channel.parent_side()
         ready = False
         # "pid" (from stage 1) and "ready" (from the process) may arrive in either order.
@@ -779,11 +974,14 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
 
 def _exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
                 proc: dict[str, Any], state: st.ContainerState, tracer: Tracer,
-                preserve_fds: int) -> None:
+                preserve_fds: int, security: Security | None = None, cgroup: Any = None
+                ) -> None:
     from runtime.linux import libc  # ctypes: only where syscalls happen
     code = 1
     try:
         channel.child_side()
+        if cgroup is not None:
+            cgroup.join(0)  # before setns: a cgroup namespace would hide the target
         libc.prctl(libc.PR_SET_DUMPABLE, 0)
         libc.prctl(libc.PR_SET_PDEATHSIG, 9)
         for kind, fd in ns_fds:
@@ -809,7 +1007,7 @@ def _exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
             console.make_controlling(slave)
         finish_process(proc, tracer, setgroups_allowed=not state.rootless,
                        preserve_fds=preserve_fds, before_exec=lambda: channel.send("ready"),
-                       channel=channel)
+                       channel=channel, security=security)
     except RuntimeFailure as exc:
         channel.send("error", str(exc))
     except OSError as exc:

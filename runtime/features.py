@@ -15,30 +15,33 @@ from runtime.linux.constants import (
 
 
 def features() -> dict[str, Any]:
-    """Honest about part 1: seccomp, cgroups, hooks, AppArmor and SELinux are not applied."""
+    """What is recognized and applied; AppArmor/SELinux only where the host enables them."""
+    from runtime import lsm, seccomp
+    from runtime.cgroups.commands import FEATURES_CGROUP
+    from runtime.hooks import HOOK_KINDS
     options = set(MOUNT_FLAGS) | set(MOUNT_PROPAGATION) | set(MOUNT_RECURSIVE_ATTRS)
     options.add("defaults")
     return {
         "ociVersionMin": "1.0.0",
         "ociVersionMax": OCI_VERSION,
-        "hooks": [],
+        "hooks": list(HOOK_KINDS),
         "mountOptions": sorted(options),
         "linux": {
             "namespaces": sorted(NAMESPACES),
             "capabilities": sorted(CAPABILITIES, key=CAPABILITIES.__getitem__),
-            "cgroup": {"v1": False, "v2": False, "systemd": False, "systemdUser": False,
-                       "rdma": False},
-            "seccomp": {"enabled": False},
-            "apparmor": {"enabled": False},
-            "selinux": {"enabled": False},
+            "cgroup": dict(FEATURES_CGROUP),
+            "seccomp": seccomp.features(),
+            "apparmor": {"enabled": lsm.apparmor_enabled()},
+            "selinux": {"enabled": lsm.selinux_enabled()},
             "intelRdt": {"enabled": False},
             "mountExtensions": {"idmap": {"enabled": False}},
         },
         "annotations": {
             "org.bundlebench.runtime.version": __version__,
             "org.bundlebench.runtime.applied": "namespaces,mounts,devices,rootfs,process,"
-                                               "rlimits,capabilities,terminal",
-            "org.bundlebench.runtime.not-applied": "seccomp,cgroups,hooks,maskedPaths,"
-                                                   "readonlyPaths,sysctl,apparmor,selinux",
+                                               "rlimits,capabilities,terminal,seccomp,hooks,"
+                                               "maskedPaths,readonlyPaths,sysctl,apparmor,"
+                                               "selinux,personality,cgroups",
+            "org.bundlebench.runtime.not-applied": "intelRdt",
         },
     }

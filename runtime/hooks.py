@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from typing import Any
 
 from runtime.errors import RuntimeFailure
 from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 
 HOOK_KINDS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
               "poststop")

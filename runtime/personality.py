@@ -7,11 +7,15 @@ loaded (a profile may forbid personality(2)); it holds across execve.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import PERSONALITY_DOMAINS
 from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
 
 # Flag bits of <linux/personality.h>. runtime-spec defines no flag names yet; these are
 # accepted by their kernel names.

@@ -15,11 +15,15 @@ Three steps, so that each can run where it belongs:
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_OPERATORS
 from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
 
 # libseccomp action values (seccomp.h); ERRNO and TRACE carry 16 bits of data.
 ACTION_VALUES: dict[str, int] = {

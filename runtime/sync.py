@@ -13,6 +13,7 @@ class Channel:
         self.up_r, self.up_w = os.pipe2(os.O_CLOEXEC)
         self.down_r, self.down_w = os.pipe2(os.O_CLOEXEC)
         self._buf = b""
+        self._reply_buf = b""
         self.sock_parent = self.sock_child = None
         if with_fds:
             import socket
@@ -40,8 +41,14 @@ class Channel:
         os.write(self.up_w, text.encode()[:4000])
 
     def wait_reply(self) -> str:
-        data = os.read(self.down_r, 4096)
-        return data.decode().strip()
+        """The parent's next reply line ('' when the parent is gone)."""
+        while b"\n" not in self._reply_buf:
+            chunk = os.read(self.down_r, 4096)
+            if not chunk:
+                return ""
+            self._reply_buf += chunk
+        line, _, self._reply_buf = self._reply_buf.partition(b"\n")
+        return line.decode(errors="replace").strip()
 
     def send_fd(self, fd: int) -> None:
         import socket

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
 
 from runtime.errors import RuntimeFailure
 from runtime.linux import openat2
 from runtime.trace import NULL_TRACER, Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
 
 PROC_SUPER_MAGIC = 0x9FA0
 

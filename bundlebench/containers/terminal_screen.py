@@ -27,6 +27,11 @@ from rich.style import Style
 _NOT_PLAIN = re.compile(rb"[\x00-\x06\x0b-\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]"
                         rb"|\x1b(?!\[[0-9;:]*m)")
 _SGR = re.compile(rb"\x1b\[[0-9;:]*m")
+# An escape sequence cut off at the end of a read: CSI without its final byte, a string
+# (OSC, DCS...) without its terminator, or a lone ESC. It is held for the next read, so
+# that every parse ends in the parser's ground state and skipping stays exact.
+_UNFINISHED = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|[\]PX^_][^\x07\x1b]*\x1b?|[ -/]*)\Z")
+CARRY_LIMIT = 4096
 
 
 def skip_scrolled(data: bytes, rows: int) -> bytes:
@@ -137,6 +142,8 @@ class TerminalScreen:
                                       resize or (lambda _rows, _cols: None)))
         self.parsed = 0  # bytes given to the parser, after skipping
         self.received = 0
+        self._carry = b""
+        self._ground = True  # the last parse ended outside any escape sequence
 
     @property
     def size(self) -> tuple[int, int]:
@@ -145,7 +152,15 @@ class TerminalScreen:
     def feed(self, data: bytes) -> None:
         """Parse the container's output (call from one thread at a time)."""
         self.received += len(data)
-        data = skip_scrolled(data, self.board.height)
+        data = self._carry + data
+        self._carry = b""
+        unfinished = _UNFINISHED.search(data, max(0, len(data) - CARRY_LIMIT))
+        if unfinished is not None and unfinished.start() > 0:
+            self._carry = data[unfinished.start():]
+            data = data[:unfinished.start()]
+        if self._ground:
+            data = skip_scrolled(data, self.board.height)
+        self._ground = unfinished is None or unfinished.start() > 0
         self.parsed += len(data)
         with self.lock:
             self.board.feed_host_data(data)

@@ -50,6 +50,8 @@ def _readable(fd: int) -> bool:
 class AttachTransport:
     """A client of the container's shim (the attach socket in its state dir)."""
 
+    reconnectable = True
+
     def __init__(self, state_dir: str) -> None:
         self.client = AttachClient(state_dir)
         self.hello = self.client.hello
@@ -123,6 +125,8 @@ def set_winsize(fd: int, rows: int, cols: int) -> None:
 
 class PtyTransport:
     """A program (``argv``) on a pty of ours; its exit code is the exit record."""
+
+    reconnectable = False
 
     def __init__(self, argv: list[str], rows: int = 24, cols: int = 80,
                  env: dict[str, str] | None = None) -> None:

@@ -1,12 +1,13 @@
 """Benchmark: `bundlebench-runtime run` of /bin/true against runc and crun on one bundle.
 
-    python tests/bench/bench_runtime.py [-n 30] [--bundle DIR]
+    python tests/bench/bench_runtime.py [-n 30] [--bundle DIR] [--seccomp]
 
 Prints medians (ms) and ratios for `run` and for create+start+delete (youki's measure).
 Needs root, like runc. The demo rootfs comes from bundlebench.bundle.demo.build_demo.
 Our runtime is measured two ways: the installed console script (whatever site-packages
 start-up the interpreter has here, e.g. .pth hooks) and `python -S` with the package on
-sys.path, which is what the runtime itself costs.
+sys.path, which is what the runtime itself costs. --seccomp adds a default-like seccomp
+profile of a few hundred rules (as podman's) to runc's default config (caps, masks).
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--rounds", type=int, default=30)
     parser.add_argument("--bundle", type=Path, help="an existing bundle to copy the rootfs of")
+    parser.add_argument("--seccomp", action="store_true",
+                        help="give the config a default-like seccomp profile (~300 rules)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("the benchmark runs containers the way runc does: run it as root")
@@ -87,6 +90,9 @@ def main() -> int:
         config = default_config(args=["/bin/true"])
         config["process"]["terminal"] = False
         config["root"] = {"path": str(rootfs), "readonly": True}
+        if args.seccomp:
+            from tests.unit.test_runtime_seccomp import default_like_profile
+            config["linux"]["seccomp"] = default_like_profile()
         bundle = work / "bundle"
         bundle.mkdir()
         (bundle / "config.json").write_text(json.dumps(config, indent="\t"))

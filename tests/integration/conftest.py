@@ -2,7 +2,7 @@
 
 Containers run for real (root). Every test cleans up its containers by id; the session
 fixture then asserts that nothing leaked: no new mounts, no processes rooted in the test
-rootfs, no state dirs under the test runtime root.
+rootfs, no state dirs under the test runtime root, no cgroups of the session's containers.
 """
 
 from __future__ import annotations
@@ -51,6 +51,24 @@ def _rooted_in(roots: list[Path]) -> list[int]:
 
 
 ROOTFS_DIRS: list[Path] = []
+# Every container id a Runner handed out in this session (the cgroup leak check's scope:
+# other users of this machine may run bundlebench containers of their own).
+SESSION_IDS: set[str] = set()
+
+
+def _bundlebench_cgroups(max_depth: int = 4) -> set[str]:
+    """Container cgroups under every `bundlebench` parent of the host's hierarchies."""
+    found: set[str] = set()
+    top = "/sys/fs/cgroup"
+    if not os.path.isdir(top):
+        return found
+    for dirpath, dirs, _files in os.walk(top):
+        if os.path.basename(dirpath) == "bundlebench":
+            found.update(os.path.join(dirpath, d) for d in dirs)
+            dirs[:] = []
+        elif dirpath.count("/") - top.count("/") >= max_depth:
+            dirs[:] = []
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +98,11 @@ def demo_rootfs(session_dir: Path) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
     before = _mountinfo()
+    cgroups_before = _bundlebench_cgroups()
     yield
     time.sleep(0.2)
+    leaked_cgroups = sorted(path for path in _bundlebench_cgroups() - cgroups_before
+                            if os.path.basename(path) in SESSION_IDS)
     leaked_mounts = _mountinfo() - before
     leaked_procs = _rooted_in(ROOTFS_DIRS)
     for pid in leaked_procs:  # ours: the suite started them; fail below, but do not leave them
@@ -91,6 +112,8 @@ def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
             pass
     leaked_dirs = []
     for name in sorted(os.listdir(runtime_root)) if runtime_root.exists() else []:
+        if name.startswith("."):
+            continue  # the seccomp BPF cache, not a container
         try:
             bundle = json.loads((runtime_root / name / "state.json").read_text())["bundle"]
         except (OSError, ValueError, KeyError):
@@ -103,6 +126,8 @@ def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
         problems.append(f"processes rooted in the test dir: {leaked_procs}")
     if leaked_dirs:
         problems.append(f"state dirs: {leaked_dirs}")
+    if leaked_cgroups:
+        problems.append(f"cgroups: {leaked_cgroups}")
     import psutil
     children = [p.pid for p in psutil.Process().children(recursive=True)]
     if children:
@@ -140,6 +165,7 @@ class Runner:
     def new_id(self, prefix: str = "t") -> str:
         cid = f"{prefix}-{uuid.uuid4().hex[:10]}"
         self.ids.append(cid)
+        SESSION_IDS.add(cid)
         return cid
 
     def config(self, args: list[str], **changes: Any) -> dict[str, Any]:
@@ -186,7 +212,15 @@ class Runner:
 
     def cleanup(self) -> None:
         for cid in self.ids:
-            self("delete", "-f", cid)
+            # delete keeps the state dir when the cgroup is still busy (killed tasks that
+            # their reaper has not waited for yet); like runc's, it can be retried.
+            for attempt in range(4):
+                result = self("delete", "-f", cid)
+                if result.returncode == 0:
+                    break
+                time.sleep(0.5 * (attempt + 1))
+            else:
+                sys.stderr.write(f"cleanup of {cid} failed: {result.stderr}")
 
 
 @pytest.fixture

@@ -239,10 +239,11 @@ def test_run_foreground_returns_exit_code_and_restores_terminal(rt: Runner) -> N
         f"code = subprocess.call([sys.executable, '-m', 'bundlebench', 'run', {str(bundle)!r},"
         f" '--id', {cid!r}, '--root', {str(rt.root)!r}, '--rm'])\n"
         "after = termios.tcgetattr(0)\n"
-        "print('CODE', code, 'RESTORED', before == after)\n"
+        "print('CODE', code, 'RESTORED', before == after, 'END')\n"
     )
     pid, fd = spawn_in_pty([sys.executable, "-c", probe], rows=21, cols=66)
-    out = pty_read_until(fd, b"RESTORED", timeout=20)
+    # Up to the last word: a pty read may split the line.
+    out = pty_read_until(fd, b" END", timeout=20)
     os.waitpid(pid, 0)
     os.close(fd)
     assert b"21 66" in out

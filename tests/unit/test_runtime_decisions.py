@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from runtime import capabilities, container, devices, features, mounts, namespaces, process
+from runtime import capabilities, container, devices, features, mounts, namespaces, process, seccomp
 from runtime.config import env_list_to_dict, load_bundle, merge_env, validate
 from runtime.errors import RuntimeFailure
 from runtime.ids import validate_id
@@ -253,8 +253,9 @@ def test_device_list_merges_defaults() -> None:
 def test_features_are_honest() -> None:
     doc = features.features()
     assert doc["ociVersionMax"] == "1.3.0"
-    assert doc["linux"]["seccomp"]["enabled"] is False
-    assert doc["hooks"] == []
+    assert doc["linux"]["seccomp"]["enabled"] is seccomp.available()
+    assert doc["hooks"] == ["prestart", "createRuntime", "createContainer", "startContainer",
+                            "poststart", "poststop"]
     assert "idmap" not in doc["mountOptions"] and "rbind" in doc["mountOptions"]
 
 
@@ -277,9 +278,10 @@ def test_not_applied_fields_are_named() -> None:
     config = default_config()
     config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
     config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}
+    config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE"}
     named = container.not_applied(config)
-    assert {"hooks", "linux.seccomp", "linux.maskedPaths", "linux.readonlyPaths",
-            "linux.resources"} <= set(named)
+    assert "process.ioPriority" in named
+    assert not {"hooks", "linux.seccomp", "linux.maskedPaths", "linux.readonlyPaths"} & set(named)
 
 
 def test_home_from_container_passwd() -> None:

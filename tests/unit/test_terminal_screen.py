@@ -35,6 +35,17 @@ def test_skipping_a_flood_gives_the_same_screen() -> None:
     assert fast.rows() == slow.rows()  # colours too
 
 
+def test_escapes_split_between_reads_stay_whole() -> None:
+    data = listing(3000) + b"\x1b]0;title\x07" + listing(3000, 3000)
+    for size in (4093, 8191, 65536, 65537):  # cuts land inside escape sequences
+        fast = TerminalScreen(80, 24)
+        for i in range(0, len(data), size):
+            fast.feed(data[i:i + size])
+        slow = full_parse(data)
+        assert fast.text() == slow.text() and fast.rows() == slow.rows(), size
+        assert not fast.board.modes.keyboard_locked
+
+
 def test_no_skip_when_the_head_moves_the_cursor() -> None:
     data = listing(500) + b"\x1b[5;5H" + listing(500, 500)
     cut = skip_scrolled(data[: len(listing(500)) + 6], 24)
