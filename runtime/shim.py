@@ -20,9 +20,7 @@ import selectors
 import signal
 import socket
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 
 from runtime.attach_protocol import (
     ATTACH_SOCKET,
@@ -41,7 +39,9 @@ from runtime.attach_protocol import (
 
 SCROLLBACK = 256 * 1024
 LOG_LIMIT = 1 << 20
-CLIENT_BACKLOG_LIMIT = 8 << 20
+HIGH_WATER = 1 << 20  # a client this far behind pauses the container's output
+LOW_WATER = 256 * 1024
+STALLED_CLIENT_SECONDS = 5.0
 PR_SET_CHILD_SUBREAPER = 36
 START_TIMEOUT = 30.0
 
@@ -50,10 +50,15 @@ class ShimError(Exception):
     """The container could not be launched; the message says why in one sentence."""
 
 
-@dataclass
 class LaunchResult:
-    shim_pid: int
-    init_pid: int
+    """The pids of a launched shim and of its container's init."""
+
+    def __init__(self, shim_pid: int, init_pid: int) -> None:
+        self.shim_pid = shim_pid
+        self.init_pid = init_pid
+
+    def __repr__(self) -> str:
+        return f"LaunchResult(shim_pid={self.shim_pid}, init_pid={self.init_pid})"
 
 
 def default_runtime_command() -> list[str]:
@@ -74,8 +79,10 @@ def launch(root: str, bundle: str, container_id: str, runtime: list[str] | None 
     import subprocess
 
     status_r, status_w = os.pipe()
-    command = [sys.executable, "-m", "runtime.shim", "--root", root, "--bundle", bundle,
-               "--id", container_id, "--status-fd", str(status_w)]
+    # -S: the shim needs only the standard library and this package, and one runs per
+    # container, so it skips site-packages (smaller and faster to start).
+    command = [sys.executable, "-S", "-m", "runtime.shim", f"--root={root}",
+               f"--bundle={bundle}", f"--id={container_id}", f"--status-fd={status_w}"]
     if attach_first:
         command.append("--attach-first")
     for part in runtime or default_runtime_command():
@@ -132,6 +139,7 @@ class Client:
         self.sock = sock
         self.reader = FrameReader()
         self.pending = bytearray()
+        self.behind_since = 0.0  # when it fell more than HIGH_WATER behind
 
 
 class Shim:
@@ -143,7 +151,7 @@ class Shim:
         self.id = container_id
         self.runtime = runtime
         self.state_dir = os.path.join(root, container_id)
-        self.private = tempfile.mkdtemp(prefix="bbshim-")
+        self.private = _private_dir()
         self.master = -1  # pty master, or the read end of the stdout pipe
         self.input = -1  # where client input goes: the master, or the stdin pipe
         self.terminal = False
@@ -153,6 +161,8 @@ class Shim:
         self.pending_input = bytearray()
         self.exit_record: dict | None = None
         self.selector = selectors.DefaultSelector()
+        self.output_paused = False
+        self.output_closed = False
 
     # -- launch ------------------------------------------------------------------------
     def create(self) -> None:
@@ -289,7 +299,7 @@ class Shim:
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         os.set_blocking(self.master, False)
         os.set_blocking(self.input, False)
-        self.selector.register(self.master, selectors.EVENT_READ, "output")
+        self._update_master()
         self.selector.register(self.listener, selectors.EVENT_READ, "accept")
         self.selector.register(wake_r, selectors.EVENT_READ, "signal")
         self.log = open(os.path.join(self.state_dir, CONSOLE_LOG), "ab")  # noqa: SIM115
@@ -315,9 +325,46 @@ class Shim:
                         self._client_readable(what)
                     if events & selectors.EVENT_WRITE and what.sock.fileno() in self.clients:
                         self._client_writable(what)
+            self._check_backpressure()
             if self.exit_record is None and not _alive(self.init_pid):
                 self._reap()
         self._finish()
+
+    def _update_master(self) -> None:
+        """Watch the container's output unless paused, and its input while some waits."""
+        if self.output_closed:
+            return
+        events = 0 if self.output_paused else selectors.EVENT_READ
+        if self.input == self.master and self.pending_input:
+            events |= selectors.EVENT_WRITE
+        registered = self.master in self.selector.get_map()
+        if events and registered:
+            self.selector.modify(self.master, events, "output")
+        elif events:
+            self.selector.register(self.master, events, "output")
+        elif registered:
+            self.selector.unregister(self.master)
+
+    def _check_backpressure(self) -> None:
+        # Like a real terminal, a reader that falls behind makes the writer wait, rather
+        # than the shim buffering without bound; a client stalled for long is dropped.
+        now = time.monotonic()
+        behind = False
+        for client in list(self.clients.values()):
+            size = len(client.pending)
+            if size > HIGH_WATER:
+                client.behind_since = client.behind_since or now
+                if now - client.behind_since > STALLED_CLIENT_SECONDS:
+                    self._drop(client)
+                else:
+                    behind = True
+            elif size > LOW_WATER:
+                behind = behind or self.output_paused  # resume only once well drained
+            else:
+                client.behind_since = 0.0
+        if behind != self.output_paused:
+            self.output_paused = behind
+            self._update_master()
 
     def _read_output(self) -> None:
         try:
@@ -327,12 +374,15 @@ class Shim:
         except OSError:
             data = b""  # EIO: every holder of the terminal's other side is gone
         if not data:
-            self.selector.unregister(self.master)
+            self.output_closed = True
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(self.master)
             return
         self._record(data)
         message = frame(DATA, data)
         for client in list(self.clients.values()):
             self._queue(client, message)
+        self._check_backpressure()
 
     def _record(self, data: bytes) -> None:
         self.scrollback += data
@@ -407,15 +457,7 @@ class Shim:
 
     def _watch_input(self, waiting: bool) -> None:
         if self.input == self.master:
-            key = self.selector.get_map().get(self.master)
-            if key is None:
-                return
-            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if waiting else 0)
-            # Same fd for output and input: one registration, data tells which fired.
-            if waiting:
-                self.selector.modify(self.master, events, "output")
-            else:
-                self.selector.modify(self.master, selectors.EVENT_READ, "output")
+            self._update_master()  # one registration for both directions of the pty
             return
         registered = self.input in self.selector.get_map()
         if waiting and not registered:
@@ -425,15 +467,15 @@ class Shim:
 
     def _queue(self, client: Client, message: bytes) -> None:
         client.pending += message
-        if len(client.pending) > CLIENT_BACKLOG_LIMIT:
-            self._drop(client)  # a client that stopped reading must not hold us up
-            return
         self._client_writable(client)
 
     def _client_writable(self, client: Client) -> None:
         try:
             sent = client.sock.send(client.pending)
-            del client.pending[:sent]
+            if sent == len(client.pending):
+                client.pending = bytearray()  # give the memory back after a flood
+            else:
+                del client.pending[:sent]
         except BlockingIOError:
             pass
         except OSError:
@@ -442,6 +484,8 @@ class Shim:
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.pending else 0)
         with contextlib.suppress(KeyError, ValueError):
             self.selector.modify(client.sock, events, client)
+        if self.output_paused and len(client.pending) <= LOW_WATER:
+            self._check_backpressure()
 
     def _drop(self, client: Client) -> None:
         fd = client.sock.fileno()
@@ -466,12 +510,15 @@ class Shim:
 
     def _finish(self) -> None:
         deadline = time.monotonic() + 0.5
-        while self.master in self.selector.get_map() and time.monotonic() < deadline:
+        self.output_paused = False
+        self._update_master()
+        while not self.output_closed and time.monotonic() < deadline:
             if not self.selector.select(timeout=0.05):
                 break
             self._read_output()
         record = json.dumps(self.exit_record).encode()
-        _write_file(os.path.join(self.state_dir, EXIT_FILE), record + b"\n")
+        with contextlib.suppress(OSError):  # `delete --force` may have removed the dir
+            _write_file(os.path.join(self.state_dir, EXIT_FILE), record + b"\n")
         for client in list(self.clients.values()):
             self._queue(client, frame(EXIT, record))
         deadline = time.monotonic() + 1.0
@@ -492,9 +539,24 @@ class Shim:
         self.close_private()
 
     def close_private(self) -> None:
-        import shutil
+        for name in os.listdir(self.private) if os.path.isdir(self.private) else ():
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.private, name))
+        with contextlib.suppress(OSError):
+            os.rmdir(self.private)
 
-        shutil.rmtree(self.private, ignore_errors=True)
+
+def _private_dir() -> str:
+    """A fresh owner-only directory for the console socket and pid file."""
+    base = os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, f"bbshim-{os.getpid()}-{os.urandom(4).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise ShimError("could not make a private directory for the shim in " + base)
 
 
 def exit_record(status: int) -> dict:
@@ -543,17 +605,37 @@ def _set_subreaper() -> None:
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
+class _Args:
+    root = bundle = id = ""
+    status_fd = -1
+    attach_first = False
 
-    parser = argparse.ArgumentParser(prog="runtime.shim")
-    parser.add_argument("--root", required=True)
-    parser.add_argument("--bundle", required=True)
-    parser.add_argument("--id", required=True)
-    parser.add_argument("--runtime", action="append", default=[])
-    parser.add_argument("--status-fd", type=int, required=True)
-    parser.add_argument("--attach-first", action="store_true")
-    args = parser.parse_args(argv)
+    def __init__(self) -> None:
+        self.runtime: list[str] = []
+
+
+def _parse_args(argv: list[str]) -> _Args:
+    """The shim's own flags (argparse would cost the shim memory for its whole life)."""
+    args = _Args()
+    for item in argv:
+        name, _, value = item.partition("=")
+        if name == "--attach-first":
+            args.attach_first = True
+        elif name == "--runtime":
+            args.runtime.append(value)
+        elif name in ("--root", "--bundle", "--id"):
+            setattr(args, name[2:], value)
+        elif name == "--status-fd":
+            args.status_fd = int(value)
+        else:
+            raise SystemExit(f"runtime.shim: unknown argument {item!r}")
+    if not (args.root and args.bundle and args.id) or args.status_fd < 0:
+        raise SystemExit("runtime.shim: --root, --bundle, --id and --status-fd are required")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
     if os.fork():
         os._exit(0)  # the launcher reaps us at once; the daemon is adopted by init
     os.setsid()
