@@ -6,6 +6,7 @@ import json
 from typing import Any, Literal
 
 from bundlebench.errors import BundlebenchError
+from bundlebench.spec.schema_text import json_type
 
 Kind = Literal["string", "integer", "number", "boolean", "enum", "array", "object", "json"]
 
@@ -22,23 +23,6 @@ def schema_type(schema: dict[str, Any] | None) -> str | None:
     if isinstance(kind, list):
         kind = kind[0] if kind else None
     return kind if isinstance(kind, str) else None
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a Python value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def field_kind(schema: dict[str, Any] | None, value: Any) -> Kind:

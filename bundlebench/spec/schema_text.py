@@ -14,6 +14,23 @@ _BOUND_NAMES = {
 }
 
 
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value: boolean, integer, number, string, ..."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
 def type_summary(node: dict[str, Any]) -> str:
     """A short type name such as "string", "array of string" or "map of string"."""
     kind = node.get("type", "any")

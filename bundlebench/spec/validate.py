@@ -8,6 +8,7 @@ from typing import Any
 
 from bundlebench.spec.order import in_document_order
 from bundlebench.spec.problems import Problem, error, pointer
+from bundlebench.spec.schema_text import json_type
 
 _JSON_TYPES = {
     "object": "an object", "array": "an array", "string": "a string",
@@ -142,16 +143,5 @@ def _describe_hint(err: Any, child: str | None = None) -> str:
 
 
 def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "null"
+    name = json_type(value)
+    return name if name == "null" else ("an " if name[0] in "aeiou" else "a ") + name
