@@ -46,6 +46,10 @@ def _runtime_wrapper(directory: Path) -> Path:
 def podman_base(session_dir: Path, demo_rootfs: Path) -> Iterator[list[str]]:
     work = session_dir / "podman"
     work.mkdir(exist_ok=True)
+    # podman calls some runtime commands without --root: the seccomp cache they make in
+    # the default root is removed afterwards unless it was there before.
+    default_cache = Path("/run/bundlebench/.seccomp-cache")
+    cache_existed = default_cache.exists()
     runtime = _runtime_wrapper(work)
     base = ["podman", "--root", str(work / "storage"), "--runroot", str(work / "run"),
             "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
@@ -58,6 +62,8 @@ def podman_base(session_dir: Path, demo_rootfs: Path) -> Iterator[list[str]]:
     yield base
     subprocess.run([*base, "rm", "-a", "-f", "-t", "0"], capture_output=True, timeout=120)
     subprocess.run([*base, "rmi", "-a", "-f"], capture_output=True, timeout=120)
+    if not cache_existed:
+        shutil.rmtree(default_cache, ignore_errors=True)
 
 
 class Podman:
