@@ -43,14 +43,9 @@ def _write_file(path: str, text: str) -> None:
 
 
 def write_pid_file(path: str, pid: int) -> None:
-    path = os.path.abspath(path)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        os.write(fd, str(pid).encode())
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
+    from runtime.atomic import write_file
+
+    write_file(os.path.abspath(path), str(pid).encode())
 
 
 def _kill_and_reap(pid: int) -> None:

@@ -247,18 +247,14 @@ def cgroup_hierarchies(proc_self_cgroup: str, mountinfo: str) -> list[tuple[str,
         if len(parts) == 3 and parts[1]:
             for controller in parts[1].split(","):
                 ours[controller] = parts[2]
+    from runtime.linux.mountinfo import parse
+
     result = []
-    for line in mountinfo.splitlines():
-        left, _, right = line.partition(" - ")
-        fields_r = right.split()
-        if len(fields_r) < 3 or fields_r[0] != "cgroup":
+    for row in parse(mountinfo):
+        controllers = [o for o in row.super_options.split(",") if o in ours]
+        if row.fstype != "cgroup" or not controllers:
             continue
-        mount_point = left.split()[4]
-        supers = fields_r[2].split(",")
-        controllers = [o for o in supers if o in ours]
-        if not controllers:
-            continue
-        result.append((os.path.basename(mount_point), mount_point, ours[controllers[0]]))
+        result.append((os.path.basename(row.target), row.target, ours[controllers[0]]))
     return result
 
 

@@ -455,19 +455,12 @@ def _cache_read(path: str, filter_plan: Plan) -> Program | None:
 
 
 def _cache_write(path: str, program: Program) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, str(program.rules).encode() + b"\n" + program.bpf)
-        finally:
-            os.close(fd)
-        os.rename(tmp, path)
+    from runtime.atomic import write_file
+
+    try:  # noqa: SIM105 (contextlib stays off the container start path)
+        write_file(path, str(program.rules).encode() + b"\n" + program.bpf, 0o600)
     except OSError:
-        try:  # noqa: SIM105 (no contextlib on the start path)
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass  # a cache that cannot be written only makes the next start slower
 
 
 def features() -> dict[str, Any]:

@@ -22,6 +22,7 @@ import socket
 import sys
 import time
 
+from runtime.atomic import write_file
 from runtime.attach_protocol import (
     ATTACH_SOCKET,
     CONSOLE_LOG,
@@ -518,7 +519,7 @@ class Shim:
             self._read_output()
         record = json.dumps(self.exit_record).encode()
         with contextlib.suppress(OSError):  # `delete --force` may have removed the dir
-            _write_file(os.path.join(self.state_dir, EXIT_FILE), record + b"\n")
+            write_file(os.path.join(self.state_dir, EXIT_FILE), record + b"\n")
         for client in list(self.clients.values()):
             self._queue(client, frame(EXIT, record))
         deadline = time.monotonic() + 1.0
@@ -583,14 +584,6 @@ def _alive(pid: int) -> bool:
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
-
-def _write_file(path: str, data: bytes) -> None:
-    temp = f"{path}.tmp"
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
 
 
 def _first_line(raw: bytes | None) -> str:

@@ -164,15 +164,9 @@ class StateStore:
         return os.path.isfile(os.path.join(self.path(container_id), STATE_FILE))
 
     def save(self, state: ContainerState) -> None:
-        directory = self.path(state.id)
-        tmp = os.path.join(directory, STATE_FILE + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW,
-                     0o600)
-        try:
-            os.write(fd, state.to_json().encode())
-        finally:
-            os.close(fd)
-        os.rename(tmp, os.path.join(directory, STATE_FILE))
+        from runtime.atomic import write_file
+
+        write_file(os.path.join(self.path(state.id), STATE_FILE), state.to_json().encode(), 0o600)
 
     def load(self, container_id: str) -> ContainerState:
         path = os.path.join(self.path(container_id), STATE_FILE)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from runtime.linux import mountinfo
 from runtime.linux.constants import CAPABILITIES
+from runtime.linux.mountinfo import MountInfo as Mount
 
 NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 CAP_SETS = (("CapInh", "inheritable"), ("CapPrm", "permitted"), ("CapEff", "effective"),
@@ -46,19 +48,6 @@ class Namespace:
         if self.container is None or self.host is None:
             return "unknown"
         return "shared with host" if self.shared else "private"
-
-
-@dataclass(frozen=True)
-class Mount:
-    mount_id: str
-    parent_id: str
-    device: str
-    root: str
-    target: str
-    options: str
-    fstype: str
-    source: str
-    super_options: str
 
 
 @dataclass
@@ -149,31 +138,9 @@ def id_map(pid: int, which: str, proc: str = "/proc") -> list[tuple[int, int, in
     return rows
 
 
-def _unescape(text: str) -> str:
-    # mountinfo escapes space, tab, newline and backslash as \ooo.
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and text[i + 1:i + 4].isdigit():
-            out.append(chr(int(text[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
 def parse_mountinfo(text: str) -> list[Mount]:
     """Rows of /proc/PID/mountinfo (see proc(5)); malformed lines are skipped."""
-    mounts = []
-    for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        parts, tail = left.split(), right.split()
-        if not sep or len(parts) < 6 or len(tail) < 2:
-            continue
-        mounts.append(Mount(parts[0], parts[1], parts[2], _unescape(parts[3]),
-                            _unescape(parts[4]), parts[5], tail[0], _unescape(tail[1]),
-                            tail[2] if len(tail) > 2 else ""))
-    return mounts
+    return mountinfo.parse(text)
 
 
 def mounts(pid: int, proc: str = "/proc") -> list[Mount]:

@@ -25,6 +25,9 @@ class Base:
     """State and behaviour common to V1Manager and V2Manager."""
 
     version = ""
+    # hugetlb file names, by page size: the limit and the reservation limit.
+    HUGETLB_LIMIT = ""
+    HUGETLB_RSVD = ""
 
     def __init__(self, *, tracer: Any = None, rootless: bool = False,
                  default_parent: bool = False, warnings: list[str] | None = None,
@@ -131,6 +134,25 @@ class Base:
                     pass
         if failures:
             raise RuntimeFailure("cannot remove the container's cgroup: " + "; ".join(failures))
+
+    def _set_hugetlb(self, directory: str, r: dict[str, Any]) -> None:
+        from runtime.cgroups import resources as res
+
+        for i, entry in enumerate(r.get("hugepageLimits") or []):
+            where = f"linux.resources.hugepageLimits[{i}]"
+            size = res.text(entry, "pageSize", where)
+            limit = res.number(entry, "limit", where)
+            if not size or limit is None:
+                raise RuntimeFailure(f"{where} needs a pageSize and a limit")
+            name = self.HUGETLB_LIMIT.format(size)
+            if not os.path.exists(os.path.join(directory, name)):
+                raise RuntimeFailure(f"{where}.pageSize {size!r} is not a huge page size "
+                                     "this cgroup offers (see /sys/kernel/mm/hugepages)")
+            self.writer.write(directory, name, limit, where)
+            rsvd = self.HUGETLB_RSVD.format(size)
+            if os.path.exists(os.path.join(directory, rsvd)):
+                self.writer.write(directory, rsvd, limit, where)
+
 
 
 def remove_tree(top: str, timeout: float = REMOVE_TIMEOUT) -> str | None:

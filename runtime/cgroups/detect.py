@@ -78,42 +78,19 @@ class Host:
         return join_under(mount, own)
 
 
-def _unescape(text: str) -> str:
-    """mountinfo escapes space, tab, newline and backslash as \\ooo."""
-    if "\\" not in text:
-        return text
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 4 <= len(text) and text[i + 1:i + 4].isdigit():
-            out.append(chr(int(text[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
 def parse_mountinfo(text: str) -> list[Mount]:
     """The cgroup and cgroup2 mounts of a mountinfo text, in mount order."""
+    from runtime.linux import mountinfo
+
     mounts = []
-    for line in text.splitlines():
-        fields = line.split()
-        if "-" not in fields:
-            continue
-        sep = fields.index("-")
-        if sep < 5 or len(fields) < sep + 4:
-            continue
-        fstype = fields[sep + 1]
-        if fstype not in ("cgroup", "cgroup2"):
-            continue
-        root, mountpoint = _unescape(fields[3]), _unescape(fields[4])
-        if fstype == "cgroup2":
-            mounts.append(Mount(mountpoint, root, fstype))
-            continue
-        options = fields[sep + 3].split(",")
-        controllers = tuple(o for o in options if o in V1_CONTROLLERS)
-        name = next((o for o in options if o.startswith("name=")), None)
-        mounts.append(Mount(mountpoint, root, fstype, controllers, name))
+    for row in mountinfo.parse(text):
+        if row.fstype == "cgroup2":
+            mounts.append(Mount(row.target, row.root, row.fstype))
+        elif row.fstype == "cgroup":
+            options = row.super_options.split(",")
+            controllers = tuple(o for o in options if o in V1_CONTROLLERS)
+            name = next((o for o in options if o.startswith("name=")), None)
+            mounts.append(Mount(row.target, row.root, row.fstype, controllers, name))
     return mounts
 
 

@@ -29,6 +29,8 @@ class V1Manager(Base):
     """A container's cgroup on a v1 (or hybrid) host."""
 
     version = "v1"
+    HUGETLB_LIMIT = "hugetlb.{}.limit_in_bytes"
+    HUGETLB_RSVD = "hugetlb.{}.rsvd.limit_in_bytes"
 
     def __init__(self, paths: dict[str, str], unified: str | None = None, **kwargs: Any
                  ) -> None:
@@ -302,22 +304,6 @@ class V1Manager(Base):
             raise RuntimeFailure(f"{what} cannot be applied: this host's blkio controller has "
                                  f"no {name} (weights need the BFQ I/O scheduler)")
         self.writer.write(directory, name, value, what)
-
-    def _set_hugetlb(self, directory: str, r: dict[str, Any]) -> None:
-        for i, entry in enumerate(r.get("hugepageLimits") or []):
-            where = f"linux.resources.hugepageLimits[{i}]"
-            size = res.text(entry, "pageSize", where)
-            limit = res.number(entry, "limit", where)
-            if not size or limit is None:
-                raise RuntimeFailure(f"{where} needs a pageSize and a limit")
-            name = f"hugetlb.{size}.limit_in_bytes"
-            if not os.path.exists(os.path.join(directory, name)):
-                raise RuntimeFailure(f"{where}.pageSize {size!r} is not a huge page size of "
-                                     "this host (see /sys/kernel/mm/hugepages)")
-            self.writer.write(directory, name, limit, where)
-            rsvd = f"hugetlb.{size}.rsvd.limit_in_bytes"
-            if os.path.exists(os.path.join(directory, rsvd)):
-                self.writer.write(directory, rsvd, limit, where)
 
     def _set_net_cls(self, directory: str, r: dict[str, Any]) -> None:
         where = "linux.resources.network"

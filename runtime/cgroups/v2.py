@@ -38,6 +38,8 @@ class V2Manager(Base):
     """A container's cgroup on a unified (v2) host."""
 
     version = "v2"
+    HUGETLB_LIMIT = "hugetlb.{}.max"
+    HUGETLB_RSVD = "hugetlb.{}.rsvd.max"
 
     def __init__(self, path: str, mount_root: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -224,22 +226,6 @@ class V2Manager(Base):
                     raise RuntimeFailure(f"{here} needs a rate")
                 value = "max" if rate == 0 else str(rate)
                 self.writer.write(d, "io.max", f"{dev} {name}={value}", here)
-
-    def _set_hugetlb(self, d: str, r: dict[str, Any]) -> None:
-        for i, entry in enumerate(r.get("hugepageLimits") or []):
-            where = f"linux.resources.hugepageLimits[{i}]"
-            size = res.text(entry, "pageSize", where)
-            limit = res.number(entry, "limit", where)
-            if not size or limit is None:
-                raise RuntimeFailure(f"{where} needs a pageSize and a limit")
-            name = f"hugetlb.{size}.max"
-            if not os.path.exists(os.path.join(d, name)):
-                raise RuntimeFailure(f"{where}.pageSize {size!r} is not a huge page size "
-                                     "this cgroup offers (see /sys/kernel/mm/hugepages)")
-            self.writer.write(d, name, limit, where)
-            rsvd = f"hugetlb.{size}.rsvd.max"
-            if os.path.exists(os.path.join(d, rsvd)):
-                self.writer.write(d, rsvd, limit, where)
 
     def _set_unified(self, d: str, r: dict[str, Any]) -> None:
         unified = r.get("unified") or {}
