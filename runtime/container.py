@@ -125,6 +125,12 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                            no_pivot, preserve_fds, rootless, container_id, lock_fd)
         ctx.security = security
         ctx.cgroup = cgroup
+        # A new cgroup namespace is rooted where its creator is: stage 1 must join first.
+        # Otherwise we move the init ourselves while it sets up its root, so that the
+        # kernel's slow first cgroup.procs write (an RCU grace period) overlaps that work.
+        ctx.join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
+        joined = cgroup is None or ctx.join_in_child
+        tracer.flush()
         stage1 = os.fork()
         if stage1 == 0:
             _child_main(ctx)  # never returns
@@ -141,10 +147,16 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                 _write_id_maps(stage1, config, rootless, tracer)
                 channel.reply("ok")
             elif kind == "hooks":
+                if not joined and int(payload or 0) > 0:  # may come before stage 1's "pid"
+                    cgroup.join(int(payload))
+                    joined = True
                 _run_create_hooks(config, container_id, int(payload or 0), bundle, tracer)
                 channel.reply("ok")
             elif kind == "pid":
                 init_pid = int(payload)
+                if not joined:
+                    cgroup.join(init_pid)
+                    joined = True
             elif kind == "pty":
                 master = channel.recv_fd()
                 if foreground and not process.get("consoleSize"):
@@ -329,6 +341,7 @@ class _InitContext:
         self.lock_fd = lock_fd
         self.security = Security()
         self.cgroup: Any = None
+        self.join_in_child = True
 
 
 def _child_main(ctx: _InitContext) -> None:
@@ -348,6 +361,7 @@ def _child_main(ctx: _InitContext) -> None:
     except BaseException as exc:  # noqa: BLE001 - a child must never unwind into the CLI
         _report(ctx, f"container setup failed: {type(exc).__name__}: {exc}")
     finally:
+        ctx.tracer.flush()
         os._exit(code)
 
 
@@ -366,7 +380,7 @@ def _report(ctx: _InitContext, message: str) -> None:
 
 
 def _stage1(ctx: _InitContext) -> None:
-    if ctx.cgroup is not None:
+    if ctx.cgroup is not None and ctx.join_in_child:
         # Before any setns/unshare: the init, pid 1 and a later cgroup namespace are all
         # rooted in the container's cgroup.
         ctx.cgroup.join(0)
@@ -401,6 +415,7 @@ def _stage1(ctx: _InitContext) -> None:
                        for clock, v in offsets.items())
         tracer.call("namespace", f"write(/proc/self/timens_offsets, {text!r})",
                     _write_file, "/proc/self/timens_offsets", text)
+    tracer.flush()
     pid = os.fork()
     if pid:
         ctx.channel.send("pid", str(pid))
@@ -413,6 +428,7 @@ def _stage1(ctx: _InitContext) -> None:
         _report(ctx, f"container setup failed: {_describe(exc)}")
     except BaseException as exc:  # noqa: BLE001
         _report(ctx, f"container setup failed: {type(exc).__name__}: {exc}")
+    tracer.flush()
     os._exit(1)
 
 
@@ -560,6 +576,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
             os.set_inheritable(fd, True)
         except OSError:
             pass
+    tracer.flush()  # before_exec may block until `start`: the trace is complete meanwhile
     before_exec()
     program = security.seccomp if nnp else None
     if security.labels:
@@ -888,6 +905,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
     ns_fds: list[tuple[str, int]] = []
     root_fd = -1
     channel = None
+    tracer = None
     stage1 = pid = -1
     master = None
     try:
@@ -910,6 +928,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         channel = Channel(with_fds=terminal)
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         preload(terminal, {"process": proc})
+        tracer.flush()
         stage1 = os.fork()
         if stage1 == 0:
             _exec_child(channel, ns_fds, root_fd, proc, state, tracer, preserve_fds, security,
@@ -957,6 +976,8 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         _kill_and_reap(stage1)
         raise
     finally:
+        if tracer is not None:
+            tracer.close()
         if master is not None:
             os.close(master)
         if channel is not None:
@@ -982,6 +1003,7 @@ def _exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
         for kind, fd in ns_fds:
             tracer.call("exec", f"setns(<{kind} ns of pid {state.pid}>)", libc.setns, fd,
                         NAMESPACES[kind][0])
+        tracer.flush()
         pid = os.fork()
         if pid:
             channel.send("pid", str(pid))
@@ -1010,4 +1032,5 @@ def _exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
     except BaseException as exc:  # noqa: BLE001
         channel.send("error", f"exec failed: {type(exc).__name__}: {exc}")
     finally:
+        tracer.flush()
         os._exit(code)

@@ -66,7 +66,7 @@ def dumps(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return _quote(value) if _quote else _fallback(value)
+        return quote(value)
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
@@ -74,6 +74,11 @@ def dumps(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(dumps(v) for v in value) + "]"
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def quote(value: str) -> str:
+    """A JSON string literal."""
+    return _quote(value) if _quote else _fallback(value)
 
 
 def _fallback(value: str) -> str:  # pragma: no cover

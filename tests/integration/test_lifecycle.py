@@ -191,7 +191,7 @@ def test_trace_records_each_step(rt) -> None:
     rt("create", "-b", str(rt.bundle(["true"])), cid, check=True)
     lines = (rt.root / cid / "trace.jsonl").read_text().splitlines()
     events = [json.loads(line) for line in lines]
-    assert all(set(e) == {"step", "syscall", "result", "us", "pid"} for e in events)
+    assert all(set(e) == {"step", "syscall", "result", "us", "pid", "t"} for e in events)
     steps = [e["step"] for e in events]
     for step in ("namespace", "rootfs", "mount", "device", "pivot_root", "hostname", "rlimit"):
         assert step in steps, step

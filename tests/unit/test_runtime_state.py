@@ -153,11 +153,22 @@ def test_trace_events(tmp_path) -> None:
     assert tracer.call("demo", "getpid()", os.getpid) == os.getpid()
     with pytest.raises(OSError):
         tracer.call("demo", "open('/nonexistent')", os.open, "/nonexistent/x", os.O_RDONLY)
+    assert os.path.getsize(path) == 0  # collected, not yet written
     tracer.close()
     events = read_trace(path)
     assert [e["result"] for e in events] == ["ok", "ENOENT"]
-    assert all(set(e) == {"step", "syscall", "result", "us", "pid"} for e in events)
+    assert all(set(e) == {"step", "syscall", "result", "us", "pid", "t"} for e in events)
     assert events[0]["pid"] == os.getpid()
+    assert events[0]["t"] <= events[1]["t"]
+
+
+def test_trace_is_read_in_time_order(tmp_path) -> None:
+    """Processes flush their events in batches: readers order them by `t`."""
+    path = tmp_path / "trace.jsonl"
+    path.write_text('{"step":"b","syscall":"x","result":"ok","us":1,"pid":2,"t":20}\n'
+                    'not json\n'
+                    '{"step":"a","syscall":"y","result":"ok","us":1,"pid":1,"t":10}\n')
+    assert [e["step"] for e in read_trace(str(path))] == ["a", "b"]
 
 
 def test_channel_messages_replies_and_fd_passing() -> None:
