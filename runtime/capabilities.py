@@ -38,11 +38,20 @@ def last_cap() -> int:
 
 
 def drop_bounding(bounding: int, tracer: Tracer = NULL_TRACER) -> None:
-    """Drop every capability not in bounding from the bounding set (needs CAP_SETPCAP)."""
-    for cap in range(last_cap() + 1):
-        if not bounding & (1 << cap) and libc.prctl(libc.PR_CAPBSET_READ, cap) == 1:
-            tracer.call("capabilities", f"prctl(PR_CAPBSET_DROP, {cap})",
-                        libc.prctl, libc.PR_CAPBSET_DROP, cap)
+    """Drop every capability not in bounding from the bounding set (needs CAP_SETPCAP).
+
+    One trace step for the whole set: dropping one that is already gone is a no-op."""
+    dropped = [cap for cap in range(last_cap() + 1) if not bounding & (1 << cap)]
+    if dropped:
+        names = {number: name for name, number in CAPABILITIES.items()}
+        listed = ", ".join(names.get(cap, str(cap)) for cap in dropped)
+        tracer.call("capabilities", f"prctl(PR_CAPBSET_DROP, cap) for each of {listed}",
+                    _drop_each, dropped)
+
+
+def _drop_each(caps: list[int]) -> None:
+    for cap in caps:
+        libc.prctl(libc.PR_CAPBSET_DROP, cap)
 
 
 def apply_sets(sets: dict[str, int], tracer: Tracer = NULL_TRACER) -> None:

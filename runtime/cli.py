@@ -260,6 +260,9 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
         from runtime.features import features
         _print_json(features())
         return 0
+    if command in ("create", "run"):
+        from runtime.cgroups import warm
+        warm.start()  # first of all: it overlaps everything up to the cgroup's creation
     from runtime import container
     from runtime.state import StateStore
     store = StateStore(globals_.get("root"))

@@ -31,7 +31,7 @@ def open_pty(console_size: dict[str, Any] | None, tracer: Tracer = NULL_TRACER
     """Open a pty on the container's /dev/ptmx (after pivot_root): (master, slave)."""
     master = tracer.call("console", "open('/dev/ptmx', O_RDWR|O_NOCTTY)", os.open,
                          "/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
-    libc.ioctl_int(master, libc.TIOCSPTLCK, _int_ptr(0))
+    libc.ioctl_set_int(master, libc.TIOCSPTLCK, 0)
     # TIOCGPTPEER opens the peer through the master, never through a path (CVE-2025-52565).
     slave = tracer.call("console", "ioctl(master, TIOCGPTPEER)", libc.ioctl_int, master,
                         libc.TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
@@ -40,14 +40,6 @@ def open_pty(console_size: dict[str, Any] | None, tracer: Tracer = NULL_TRACER
     return master, slave
 
 
-def _int_ptr(value: int) -> int:
-    import ctypes
-    holder = ctypes.c_int(value)
-    _keep.append(holder)
-    return ctypes.addressof(holder)
-
-
-_keep: list[object] = []
 
 
 def mount_console(slave: int, tracer: Tracer = NULL_TRACER) -> None:

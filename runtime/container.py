@@ -100,11 +100,17 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
         from runtime.cgroups import manager as cgroups
-        cgroup = cgroups.setup(config, container_id, rootless=rootless, tracer=tracer)
-        cgroups.save(cgroup, directory)
-        for warning in (cgroup.warnings if cgroup is not None else []):
-            os.write(2, f"bundlebench-runtime: warning: {warning}\n".encode())
-            tracer.emit("cgroups", warning, "skipped")
+        cgroup = cgroups.plan(config, container_id, rootless=rootless, tracer=tracer)
+        # A new cgroup namespace is rooted where its creator is: then the cgroup must exist
+        # before the fork, and stage 1 joins it. Otherwise we create the cgroup and move
+        # the init into it while the init sets up its root: that hides the kernel's slow
+        # first cgroup.procs write (see cgroups/warm.py) behind the mounts.
+        join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
+        pending = cgroup is not None and not join_in_child
+        if cgroup is not None and join_in_child:
+            cgroups.realize(cgroup, config)
+            cgroups.save(cgroup, directory)
+            _report_cgroup_warnings(cgroup, tracer)
         ignored = not_applied(config)
         if ignored:
             tracer.emit("not_applied", ", ".join(ignored), "skipped")
@@ -125,11 +131,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                            no_pivot, preserve_fds, rootless, container_id, lock_fd)
         ctx.security = security
         ctx.cgroup = cgroup
-        # A new cgroup namespace is rooted where its creator is: stage 1 must join first.
-        # Otherwise we move the init ourselves while it sets up its root, so that the
-        # kernel's slow first cgroup.procs write (an RCU grace period) overlaps that work.
-        ctx.join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
-        joined = cgroup is None or ctx.join_in_child
+        ctx.join_in_child = join_in_child
         tracer.flush()
         stage1 = os.fork()
         if stage1 == 0:
@@ -147,16 +149,28 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                 _write_id_maps(stage1, config, rootless, tracer)
                 channel.reply("ok")
             elif kind == "hooks":
-                if not joined and int(payload or 0) > 0:  # may come before stage 1's "pid"
-                    cgroup.join(int(payload))
-                    joined = True
                 _run_create_hooks(config, container_id, int(payload or 0), bundle, tracer)
                 channel.reply("ok")
             elif kind == "pid":
                 init_pid = int(payload)
-                if not joined:
-                    cgroup.join(init_pid)
-                    joined = True
+                if pending:
+                    # The directories, then the init in them: it waits for that before it
+                    # mounts cgroups. The limits may follow: the init runs nothing of the
+                    # container's before `ready`, which we read only afterwards.
+                    pending = False
+                    try:
+                        cgroup.create((config.get("linux") or {}).get("resources") or {})
+                        cgroups.save(cgroup, directory)
+                        cgroup.join(init_pid)
+                        channel.reply("cgroup")
+                    except (RuntimeFailure, OSError):
+                        # An init that failed early is gone: its reason matters, not ours.
+                        reason = _reported_error(channel, init_pid)
+                        if reason:
+                            raise RuntimeFailure(reason) from None
+                        raise
+                    cgroups.apply_resources(cgroup, config)
+                    _report_cgroup_warnings(cgroup, tracer)
             elif kind == "pty":
                 master = channel.recv_fd()
                 if foreground and not process.get("consoleSize"):
@@ -209,6 +223,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         for _, fd in ns_fds:
             os.close(fd)
         os.close(lock_fd)
+        from runtime.cgroups import warm
+        warm.reap()
 
 
 def _size_like_caller(master: int) -> None:
@@ -296,6 +312,23 @@ def run_host_hooks(state: st.ContainerState, kind: str, status: str) -> None:
         hooks.run_hooks(config, kind, hook_state)
     except RuntimeFailure as exc:  # a malformed hook list: still only a warning here
         os.write(2, f"bundlebench-runtime: warning: {exc}\n".encode())
+
+
+def _reported_error(channel: Channel, init_pid: int) -> str | None:
+    """The error a dead init reported before it exited (None while it lives)."""
+    info = st.proc_stat(init_pid)
+    if info is not None and info[0] not in ("Z", "X"):
+        return None
+    while (message := channel.recv()) is not None:
+        if message[0] == "error":
+            return message[1]
+    return None
+
+
+def _report_cgroup_warnings(cgroup: Any, tracer: Tracer) -> None:
+    for warning in cgroup.warnings:
+        os.write(2, f"bundlebench-runtime: warning: {warning}\n".encode())
+        tracer.emit("cgroups", warning, "skipped")
 
 
 def _write_id_maps(pid: int, config: dict[str, Any], rootless: bool, tracer: Tracer) -> None:
@@ -474,6 +507,16 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
         hooks.preload()
 
 
+def _await_cgroup(ctx: _InitContext) -> None:
+    """Wait (once) until the runtime has created our cgroup and moved us into it: a
+    cgroup mount shows the cgroup we are in."""
+    if ctx.cgroup is None or ctx.join_in_child:
+        return
+    ctx.cgroup = None
+    if ctx.channel.wait_reply() != "cgroup":
+        raise RuntimeFailure("the runtime did not set up the container's cgroup")
+
+
 def _stage2(ctx: _InitContext) -> None:
     """The container init: filesystem, identity, process; then wait for start; exec."""
     from runtime import rootfs
@@ -488,8 +531,10 @@ def _stage2(ctx: _InitContext) -> None:
     os.setsid()
     libc.prctl(libc.PR_SET_PDEATHSIG, 0)
     root_fd = rootfs.prepare(config, ctx.bundle, ctx.rootfs, tracer, in_userns=in_userns,
-                             cgroupns="cgroup" in kinds)
+                             cgroupns="cgroup" in kinds,
+                             before_cgroup_mount=lambda: _await_cgroup(ctx))
     os.close(root_fd)
+    _await_cgroup(ctx)  # before hooks, a terminal or `ready`: the init is in its cgroup
     if config.get("hostname"):
         tracer.call("hostname", f"sethostname({config['hostname']!r})",
                     libc.sethostname, config["hostname"])
@@ -680,8 +725,10 @@ def _open_fifo(store: st.StateStore, state: st.ContainerState) -> None:
 
 def container_status(store: st.StateStore, state: st.ContainerState) -> str:
     """created, running, paused (a frozen cgroup) or stopped."""
-    if not os.path.exists(os.path.join(store.path(state.id), "cgroup.json")):
-        return store.status(state)  # no cgroup: nothing can be frozen
+    base = store.status(state)
+    if base == st.STOPPED or not os.path.exists(os.path.join(store.path(state.id),
+                                                             "cgroup.json")):
+        return base  # nothing (left) to be frozen
     from runtime.cgroups import commands
     return commands.status(store, state)
 

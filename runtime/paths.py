@@ -12,7 +12,7 @@ import os
 import posixpath
 import stat
 
-from runtime.linux import libc
+from runtime.linux import openat2
 
 MAX_SYMLINKS = 40
 
@@ -32,12 +32,12 @@ def open_in_root(root_fd: int, path: str, flags: int = os.O_PATH,
     """Open path inside root_fd; symlinks resolve as if root_fd were '/'."""
     rel = clean(path)
     if use_openat2 is None:
-        use_openat2 = libc.has_openat2()
+        use_openat2 = openat2.available()
     if use_openat2:
-        resolve = libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS
+        resolve = openat2.RESOLVE_IN_ROOT | openat2.RESOLVE_NO_MAGICLINKS
         if no_symlinks:
-            resolve |= libc.RESOLVE_NO_SYMLINKS
-        return libc.openat2(root_fd, rel, flags, resolve)
+            resolve |= openat2.RESOLVE_NO_SYMLINKS
+        return openat2.openat2(root_fd, rel, flags, resolve)
     return _walk(root_fd, rel, flags, no_symlinks)
 
 

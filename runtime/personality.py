@@ -6,8 +6,6 @@ loaded (a profile may forbid personality(2)); it holds across execve.
 
 from __future__ import annotations
 
-import os
-
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import PERSONALITY_DOMAINS
 from runtime.trace import NULL_TRACER, Tracer
@@ -53,14 +51,8 @@ def persona(personality: dict[str, Any]) -> int:
 
 
 def _personality(value: int) -> int:
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.personality.restype = ctypes.c_int
-    result = libc.personality(ctypes.c_ulong(value))
-    if result < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-    return result
+    from runtime.linux import libc
+    return libc.personality(value)
 
 
 def current() -> int:

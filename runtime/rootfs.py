@@ -23,6 +23,7 @@ from runtime.trace import NULL_TRACER, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -44,8 +45,10 @@ def _mount_point_of(path: str) -> str:
 
 
 def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = NULL_TRACER,
-            in_userns: bool = False, cgroupns: bool = False) -> int:
-    """Set up every mount and /dev below rootfs; return an O_PATH fd of the new root."""
+            in_userns: bool = False, cgroupns: bool = False,
+            before_cgroup_mount: Callable[[], None] | None = None) -> int:
+    """Set up every mount and /dev below rootfs; return an O_PATH fd of the new root.
+    before_cgroup_mount runs before the first mount of type cgroup."""
     flag = root_propagation(config)
     tracer.call("propagation", f"mount(NULL, '/', NULL, {flag_names(flag)})",
                 libc.mount, None, "/", None, flag, None)
@@ -61,6 +64,9 @@ def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = N
     dev_bound = False
     has_devpts = False
     for mount in mounts:
+        if before_cgroup_mount is not None and mount.get("type") == "cgroup":
+            before_cgroup_mount()
+            before_cgroup_mount = None
         apply_mount(root_fd, mount, bundle, tracer, in_userns, cgroupns)
         dest = os.path.normpath(mount.get("destination", ""))
         if dest == "/dev" and parse_options(mount.get("options"), mount.get("type")).is_bind:

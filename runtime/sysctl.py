@@ -34,15 +34,8 @@ _NS_FILES = {"network": "net", "ipc": "ipc", "uts": "uts"}
 
 def fs_type(fd: int) -> int:
     """f_type of fstatfs(fd)."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    buf = ctypes.create_string_buffer(512)  # larger than struct statfs on every arch
-    if libc.fstatfs(ctypes.c_int(fd), buf) < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-    if os.uname().machine == "s390x":  # f_type is a 32-bit unsigned int there
-        return ctypes.c_uint.from_buffer(buf).value
-    return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
+    from runtime.linux import libc
+    return libc.fstatfs_type(fd)
 
 
 def open_verified_dir(path: str) -> int:

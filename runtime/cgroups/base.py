@@ -158,6 +158,14 @@ class Base:
 def remove_tree(top: str, timeout: float = REMOVE_TIMEOUT) -> str | None:
     """rmdir a cgroup and its sub-cgroups (deepest first), retrying while tasks drain.
     Returns None on success, else a sentence about what stayed."""
+    try:  # the common case: no sub-cgroup, no task left
+        _rmdir(top)
+        return None
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno not in (errno.EBUSY, errno.ENOTEMPTY):
+            return f"{top}: {exc.strerror}"
     deadline = time.monotonic() + timeout
     delay = 0.005
     while True:

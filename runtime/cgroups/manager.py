@@ -38,7 +38,9 @@ def plan(config: dict[str, Any], container_id: str, *, rootless: bool = False,
     resources = linux.get("resources") or {}
     if not isinstance(resources, dict):
         raise RuntimeFailure("linux.resources must be an object")
-    host = host or detect()
+    if host is None:
+        from runtime.cgroups import warm
+        host = detect(proc_cgroup=warm.proc_cgroup())
     tgt = paths.target(linux.get("cgroupsPath"), container_id)
     needed = res.needed_controllers(resources)
     has_rules = bool(resources.get("devices"))
@@ -104,20 +106,28 @@ def setup(config: dict[str, Any], container_id: str, *, rootless: bool = False,
     """Create the container's cgroup and apply linux.resources, before any of its
     processes exists. On failure nothing is left behind and RuntimeFailure says why."""
     manager = plan(config, container_id, rootless=rootless, host=host, tracer=tracer)
-    if manager is None:
-        return None
-    linux = config.get("linux") or {}
-    resources = linux.get("resources") or {}
-    manager.create(resources)
+    if manager is not None:
+        realize(manager, config)
+    return manager
+
+
+def realize(manager: Manager, config: dict[str, Any]) -> None:
+    """Create the planned cgroup and apply linux.resources; on failure nothing is left."""
+    manager.create((config.get("linux") or {}).get("resources") or {})
     try:
-        manager.apply(resources, device_rules(config, manager))
+        apply_resources(manager, config)
     except BaseException:
         try:  # noqa: SIM105
             manager.destroy()
         except RuntimeFailure:
             pass
         raise
-    return manager
+
+
+def apply_resources(manager: Manager, config: dict[str, Any]) -> None:
+    """Write the limits of linux.resources and the device rules into a created cgroup."""
+    manager.apply((config.get("linux") or {}).get("resources") or {},
+                  device_rules(config, manager))
 
 
 def device_rules(config: dict[str, Any], manager: Manager) -> list[Any] | None:
@@ -185,16 +195,9 @@ def save(manager: Manager | None, state_dir: str) -> None:
     """Record the manager in the container's state dir (cgroup.json), atomically."""
     if manager is None:
         return
+    from runtime.atomic import write_file
     from runtime.jsonlite import dumps
-    path = os.path.join(state_dir, STATE_FILE)
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW,
-                 0o600)
-    try:
-        os.write(fd, dumps(manager.to_dict()).encode())
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
+    write_file(os.path.join(state_dir, STATE_FILE), dumps(manager.to_dict()).encode(), 0o600)
 
 
 def load(state_dir: str, tracer: Any = None) -> Manager | None:

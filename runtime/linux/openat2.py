@@ -7,9 +7,10 @@ fall back to a component-by-component walk (``available()`` tells which).
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
+
+from runtime.linux import ffi
 
 RESOLVE_NO_XDEV = 0x01
 RESOLVE_NO_MAGICLINKS = 0x02
@@ -21,13 +22,11 @@ RESOLVE_IN_ROOT = 0x10
 _SYS_OPENAT2 = 437
 
 
-class _OpenHow(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+class _OpenHow(ffi.Structure):
+    _fields_ = [("flags", ffi.c_uint64), ("mode", ffi.c_uint64), ("resolve", ffi.c_uint64)]
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_syscall = _libc.syscall
-_syscall.restype = ctypes.c_long
+_syscall = ffi.libc_function("syscall", returns_long=True)
 _available: bool | None = None
 
 
@@ -36,14 +35,14 @@ def openat2(dirfd: int, path: str | bytes, flags: int, resolve: int, mode: int =
     raw = os.fsencode(path)
     how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
     fd = _syscall(
-        ctypes.c_long(_SYS_OPENAT2),
-        ctypes.c_int(dirfd),
-        ctypes.c_char_p(raw),
-        ctypes.byref(how),
-        ctypes.c_size_t(ctypes.sizeof(how)),
+        ffi.c_long(_SYS_OPENAT2),
+        ffi.c_int(dirfd),
+        raw,
+        ffi.byref(how),
+        ffi.c_size_t(ffi.sizeof(how)),
     )
     if fd < 0:
-        err = ctypes.get_errno()
+        err = ffi.get_errno()
         raise OSError(err, os.strerror(err), os.fsdecode(raw))
     return int(fd)
 

@@ -48,22 +48,41 @@ def timed(commands: list[list[str]]) -> float:
         return time.perf_counter() - start
 
 
-def measure(name: str, base: list[str], root: Path, bundle: Path, rounds: int
-            ) -> dict[str, float]:
-    runs, cycles = [], []
+def one_round(name: str, base: list[str], root: Path, bundle: Path, i: int
+              ) -> tuple[float, float]:
+    """One `run`, and one create+start+delete, of /bin/true."""
     common = [*base, "--root", str(root)]
+    cid = f"bench-{name}-{os.getpid()}-{i}"
+    run = timed([[*common, "run", "--bundle", str(bundle), cid]])
+    cid = f"bench-{name}-{os.getpid()}-c{i}"
+    cycle = timed([[*common, "create", "--bundle", str(bundle), cid],
+                   [*common, "start", cid],
+                   [*common, "delete", "-f", cid]])
+    return run, cycle
+
+
+def measure(candidates: list[tuple[str, list[str], Path]], work: Path, rounds: int
+            ) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Medians per candidate. Rounds interleave the candidates, so that a noisy moment
+    of a shared machine hits all of them alike."""
+    samples: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n, _, _ in candidates}
+    failures: dict[str, str] = {}
     for i in range(rounds + 2):
-        cid = f"bench-{name}-{os.getpid()}-{i}"
-        elapsed = timed([[*common, "run", "--bundle", str(bundle), cid]])
-        if i >= 2:  # the first rounds warm the page cache
-            runs.append(elapsed)
-        cid = f"bench-{name}-{os.getpid()}-c{i}"
-        elapsed = timed([[*common, "create", "--bundle", str(bundle), cid],
-                         [*common, "start", cid],
-                         [*common, "delete", "-f", cid]])
-        if i >= 2:
-            cycles.append(elapsed)
-    return {"run": statistics.median(runs) * 1000, "cycle": statistics.median(cycles) * 1000}
+        for index, (name, base, bundle) in enumerate(candidates):
+            if name in failures:
+                continue
+            try:
+                run, cycle = one_round(name.split()[0], base, work / f"root-{index}", bundle, i)
+            except BenchFailure as exc:
+                failures[name] = str(exc)
+                continue
+            if i >= 2:  # the first rounds warm the page cache
+                samples[name][0].append(run)
+                samples[name][1].append(cycle)
+    results = {name: {"run": statistics.median(runs) * 1000,
+                      "cycle": statistics.median(cycles) * 1000}
+               for name, (runs, cycles) in samples.items() if name not in failures}
+    return results, failures
 
 
 def main() -> int:
@@ -116,14 +135,7 @@ def main() -> int:
             path = shutil.which(tool)
             if path:
                 candidates.append((tool, [path], old_bundle if tool == "crun" else bundle))
-        results = {}
-        failures = {}
-        for index, (name, base, which_bundle) in enumerate(candidates):
-            root = work / f"root-{index}"
-            try:
-                results[name] = measure(name.split()[0], base, root, which_bundle, args.rounds)
-            except BenchFailure as exc:
-                failures[name] = str(exc)
+        results, failures = measure(candidates, work, args.rounds)
         bare = statistics.median(timed([[sys.executable, "-S", "-c", "pass"]])
                                  for _ in range(args.rounds)) * 1000
         print(f"rounds: {args.rounds}   bare `python -S -c pass`: {bare:.1f} ms")

@@ -9,7 +9,7 @@ import pytest
 
 from runtime import jsonlite, paths, state
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import openat2
 from runtime.trace import Tracer, read_trace
 
 
@@ -78,7 +78,7 @@ def test_rfc3339() -> None:
 
 @pytest.fixture(params=[True, False], ids=["openat2", "walk"])
 def use_openat2(request) -> bool:
-    if request.param and not libc.has_openat2():
+    if request.param and not openat2.available():
         pytest.skip("kernel without openat2")
     return request.param
 
