@@ -154,12 +154,13 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             elif kind == "pid":
                 init_pid = int(payload)
                 if pending:
-                    # The directories, then the init in them: it waits for that before it
-                    # mounts cgroups. The limits may follow: the init runs nothing of the
-                    # container's before `ready`, which we read only afterwards.
+                    # The cgroup with its limits, then the init in it: the init waits for
+                    # that before it mounts cgroups. The limits come first: a v1 device
+                    # list is rewritten from "deny all", and an init already inside would
+                    # be refused /dev/null meanwhile.
                     pending = False
                     try:
-                        cgroup.create((config.get("linux") or {}).get("resources") or {})
+                        cgroups.realize(cgroup, config)
                         cgroups.save(cgroup, directory)
                         cgroup.join(init_pid)
                         channel.reply("cgroup")
@@ -169,7 +170,6 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                         if reason:
                             raise RuntimeFailure(reason) from None
                         raise
-                    cgroups.apply_resources(cgroup, config)
                     _report_cgroup_warnings(cgroup, tracer)
             elif kind == "pty":
                 master = channel.recv_fd()

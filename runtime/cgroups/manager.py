@@ -115,19 +115,14 @@ def realize(manager: Manager, config: dict[str, Any]) -> None:
     """Create the planned cgroup and apply linux.resources; on failure nothing is left."""
     manager.create((config.get("linux") or {}).get("resources") or {})
     try:
-        apply_resources(manager, config)
+        manager.apply((config.get("linux") or {}).get("resources") or {},
+                      device_rules(config, manager))
     except BaseException:
         try:  # noqa: SIM105
             manager.destroy()
         except RuntimeFailure:
             pass
         raise
-
-
-def apply_resources(manager: Manager, config: dict[str, Any]) -> None:
-    """Write the limits of linux.resources and the device rules into a created cgroup."""
-    manager.apply((config.get("linux") or {}).get("resources") or {},
-                  device_rules(config, manager))
 
 
 def device_rules(config: dict[str, Any], manager: Manager) -> list[Any] | None:

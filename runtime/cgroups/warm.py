@@ -3,21 +3,24 @@
 Moving a process with a cgroup.procs write takes cgroup_threadgroup_rwsem for writing.
 When nobody has done that recently, the kernel first waits a full RCU grace period
 (rcu_sync_enter; about 10 ms here), then stays on the slow path for a while. runc pays
-that wait in the middle of every start. We fork a throwaway child that moves itself to
-the cgroup it is already in (a no-op that takes the lock) while the runtime reads the
-config and creates the cgroup; by the time the init is moved, the grace period is over.
+that wait in the middle of every start. We spawn a throwaway shell that moves itself to
+the cgroup it is already in (a no-op that takes the lock) while the runtime starts and
+reads the config; by the time the init is moved, the grace period is over. (The lock is
+taken under cgroup_mutex, so cgroup work of ours waits until then as well.)
 """
 
 from __future__ import annotations
 
 import os
 
+SHELL = "/bin/sh"
+_QUIET = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
 _child = -1
 _proc_cgroup: str | None = None
 
 
 def start() -> None:
-    """Fork the warming child, as root only (an unprivileged caller is rarely allowed to
+    """Spawn the warming child, as root only (an unprivileged caller is rarely allowed to
     move itself, and rootless containers seldom get a cgroup). Call as early as possible,
     and reap() once the container's cgroup is joined."""
     global _child, _proc_cgroup
@@ -31,17 +34,13 @@ def start() -> None:
     path = own_procs_file(_proc_cgroup)
     if path is None:
         return
+    # A spawned shell, not a forked copy of us: while a forked child lived, every page
+    # the runtime wrote to would be copied, and the runtime writes a lot while it starts.
     try:
-        _child = os.fork()
+        _child = os.posix_spawn(SHELL, ["sh", "-c", 'echo 0 > "$1"', "sh", path], {},
+                                file_actions=_QUIET)
     except OSError:
-        return
-    if _child == 0:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
-            os.write(fd, b"0")
-        except BaseException:  # noqa: BLE001, S110 - a best-effort warm-up
-            pass
-        os._exit(0)
+        _child = -1
 
 
 def proc_cgroup() -> str | None:

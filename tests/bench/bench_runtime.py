@@ -80,9 +80,15 @@ def measure(candidates: list[tuple[str, list[str], Path]], work: Path, rounds: i
                 samples[name][0].append(run)
                 samples[name][1].append(cycle)
     results = {name: {"run": statistics.median(runs) * 1000,
-                      "cycle": statistics.median(cycles) * 1000}
+                      "cycle": statistics.median(cycles) * 1000, "runs": runs, "cycles": cycles}
                for name, (runs, cycles) in samples.items() if name not in failures}
     return results, failures
+
+
+def paired_ratio(ours: list[float], anchor: list[float]) -> float:
+    """Median of the per-round ratios: rounds ran side by side, so the load of the moment
+    cancels out of each ratio."""
+    return statistics.median(a / b for a, b in zip(ours, anchor, strict=True))
 
 
 def main() -> int:
@@ -147,11 +153,13 @@ def main() -> int:
         for anchor in ("runc", "crun"):
             if anchor not in results:
                 continue
+            base = results[anchor]
             for name, value in results.items():
                 if name.startswith("ours"):
-                    print(f"{name} / {anchor}: run x{value['run'] / results[anchor]['run']:.2f}"
-                          f", create+start+delete x"
-                          f"{value['cycle'] / results[anchor]['cycle']:.2f}")
+                    print(f"{name} / {anchor}: run x{value['run'] / base['run']:.2f} "
+                          f"(paired x{paired_ratio(value['runs'], base['runs']):.2f}), "
+                          f"create+start+delete x{value['cycle'] / base['cycle']:.2f} "
+                          f"(paired x{paired_ratio(value['cycles'], base['cycles']):.2f})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
