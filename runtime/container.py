@@ -96,6 +96,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     channel = None
     stage1 = init_pid = -1
     master = None
+    unsaved = None  # a created cgroup not yet recorded in the state dir
     tracer = Tracer(None)
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
@@ -107,6 +108,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         # first cgroup.procs write (see cgroups/warm.py) behind the mounts.
         join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
         pending = cgroup is not None and not join_in_child
+        rules = cgroups.device_rules(config, cgroup) if pending else None
         if cgroup is not None and join_in_child:
             cgroups.realize(cgroup, config)
             cgroups.save(cgroup, directory)
@@ -160,8 +162,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                     # be refused /dev/null meanwhile.
                     pending = False
                     try:
-                        cgroups.realize(cgroup, config)
-                        cgroups.save(cgroup, directory)
+                        cgroups.realize(cgroup, config, rules)
+                        unsaved = cgroup
                         cgroup.join(init_pid)
                         channel.reply("cgroup")
                     except (RuntimeFailure, OSError):
@@ -170,6 +172,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                         if reason:
                             raise RuntimeFailure(reason) from None
                         raise
+                    cgroups.save(cgroup, directory)
+                    unsaved = None
                     _report_cgroup_warnings(cgroup, tracer)
             elif kind == "pty":
                 master = channel.recv_fd()
@@ -211,6 +215,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         tracer.close()
         try:
             from runtime.cgroups import manager as cgroups
+            if unsaved is not None:
+                cgroups.remove(unsaved)
             cgroups.teardown(directory)
         except RuntimeFailure:
             pass  # the original error matters more

@@ -111,12 +111,14 @@ def setup(config: dict[str, Any], container_id: str, *, rootless: bool = False,
     return manager
 
 
-def realize(manager: Manager, config: dict[str, Any]) -> None:
-    """Create the planned cgroup and apply linux.resources; on failure nothing is left."""
+def realize(manager: Manager, config: dict[str, Any], rules: list[Any] | None = None) -> None:
+    """Create the planned cgroup and apply linux.resources (rules: device_rules(), if
+    already known); on failure nothing is left."""
+    if rules is None:
+        rules = device_rules(config, manager)
     manager.create((config.get("linux") or {}).get("resources") or {})
     try:
-        manager.apply((config.get("linux") or {}).get("resources") or {},
-                      device_rules(config, manager))
+        manager.apply((config.get("linux") or {}).get("resources") or {}, rules)
     except BaseException:
         try:  # noqa: SIM105
             manager.destroy()
@@ -156,8 +158,12 @@ def teardown(state_dir: str, tracer: Any = None) -> None:
     A cgroup the container joined but did not create is left alone, processes and all.
     A container without a recorded cgroup is fine."""
     cg = load(state_dir, tracer)
-    if cg is None:
-        return
+    if cg is not None:
+        remove(cg)
+
+
+def remove(cg: Manager) -> None:
+    """teardown() of a manager at hand: kill what is left, thaw, remove the dirs."""
     main = cg.procs_dir()
     if cg.exists() and main is not None and cg.owns(main):
         from runtime.cgroups import freeze
