@@ -4,10 +4,12 @@
 
 Prints medians (ms) and ratios for `run` and for create+start+delete (youki's measure).
 Needs root, like runc. The demo rootfs comes from bundlebench.bundle.demo.build_demo.
-Our runtime is measured two ways: the installed console script (whatever site-packages
-start-up the interpreter has here, e.g. .pth hooks) and `python -S` with the package on
-sys.path, which is what the runtime itself costs. --seccomp adds a default-like seccomp
-profile of a few hundred rules (as podman's) to runc's default config (caps, masks).
+Our runtime is measured two ways: the installed `bundlebench-runtime` beside this
+interpreter (run the bench with the venv's python: `.venv/bin/python tests/bench/...`)
+and `python -S` with the package on sys.path. Rounds interleave the runtimes, and the
+paired ratio (median of per-round ratios) cancels most of a shared machine's drift.
+--seccomp adds a default-like seccomp profile of a few hundred rules (as podman's) to
+runc's default config (caps, masks).
 """
 
 from __future__ import annotations
