@@ -175,6 +175,16 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                     cgroups.save(cgroup, directory)
                     unsaved = None
                     _report_cgroup_warnings(cgroup, tracer)
+                # Written now, while the init sets up: `start` and `kill` wait for our lock,
+                # and a failure removes the whole state dir.
+                try:
+                    state = _save_state(store, container_id, bundle, rootfs, init_pid,
+                                        config, rootless, no_pivot)
+                except RuntimeFailure:
+                    reason = _reported_error(channel, init_pid)
+                    if reason:
+                        raise RuntimeFailure(reason) from None
+                    raise
             elif kind == "pty":
                 master = channel.recv_fd()
                 if foreground and not process.get("consoleSize"):
@@ -186,14 +196,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                 raise RuntimeFailure(payload)
         os.waitpid(stage1, 0)
         stage1 = -1
-        info = st.proc_stat(init_pid)
-        if info is None:
+        if not st.is_alive(state.pid, state.starttime):
             raise RuntimeFailure("container init exited during setup")
-        state = st.ContainerState(
-            id=container_id, bundle=bundle, rootfs=rootfs, pid=init_pid, starttime=info[1],
-            created=st.rfc3339_now(), owner="", annotations=config.get("annotations") or {},
-            config=config, rootless=rootless, no_pivot=no_pivot)
-        store.save(state)
         if pid_file:
             write_pid_file(pid_file, init_pid)
         if master is not None and console_socket:
@@ -318,6 +322,20 @@ def run_host_hooks(state: st.ContainerState, kind: str, status: str) -> None:
         hooks.run_hooks(config, kind, hook_state)
     except RuntimeFailure as exc:  # a malformed hook list: still only a warning here
         os.write(2, f"bundlebench-runtime: warning: {exc}\n".encode())
+
+
+def _save_state(store: st.StateStore, container_id: str, bundle: str, rootfs: str,
+                init_pid: int, config: dict[str, Any], rootless: bool, no_pivot: bool
+                ) -> st.ContainerState:
+    info = st.proc_stat(init_pid)
+    if info is None:
+        raise RuntimeFailure("container init exited during setup")
+    state = st.ContainerState(
+        id=container_id, bundle=bundle, rootfs=rootfs, pid=init_pid, starttime=info[1],
+        created=st.rfc3339_now(), owner="", annotations=config.get("annotations") or {},
+        config=config, rootless=rootless, no_pivot=no_pivot)
+    store.save(state)
+    return state
 
 
 def _reported_error(channel: Channel, init_pid: int) -> str | None:

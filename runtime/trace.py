@@ -3,7 +3,8 @@
 Each event: step id, the syscall and its arguments as text, "ok" or the errno name,
 duration in microseconds, the pid (as the host sees it when known) and `t`, the
 CLOCK_MONOTONIC time in microseconds when the step ended. The runtime's processes work
-side by side, so readers order events by `t`, not by their place in the file.
+side by side, so readers order events by when they began (t - us), not by their place in
+the file.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ NULL_TRACER = Tracer(None)
 
 
 def read_trace(path: str) -> list[dict[str, Any]]:
-    """Events of a trace file in the order they happened; unreadable lines are skipped."""
+    """Events of a trace file in the order they began; unreadable lines are skipped."""
     from runtime.jsonlite import loads
     events = []
     try:
@@ -98,5 +99,13 @@ def read_trace(path: str) -> list[dict[str, Any]]:
                     events.append(event)
     except FileNotFoundError:
         return []
-    events.sort(key=lambda event: event.get("t", 0))  # stable: old traces keep file order
+    events.sort(key=_began)  # stable: old traces without t keep their file order
     return events
+
+
+def _began(event: dict[str, Any]) -> int:
+    """When a step began (0 for an event without t)."""
+    t, micros = event.get("t"), event.get("us")
+    if not isinstance(t, int):
+        return 0
+    return t - (micros if isinstance(micros, int) else 0)

@@ -255,6 +255,9 @@ class ExplainedStep:
     micros: int
     explanation: str
     pointer: str
+    pid: int = 0
+    # When the step began, in ms after the first step began (None: an old trace without t).
+    at_ms: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -264,11 +267,24 @@ class ExplainedStep:
 def explain(events: list[dict[str, Any]], config: dict[str, Any] | None) -> list[ExplainedStep]:
     """Every trace event with its title, explanation and config pointer, in order."""
     rows = []
-    for event in events:
+    starts = [_start(event) for event in events]
+    first = min((t for t in starts if t is not None), default=None)
+    for event, start in zip(events, starts, strict=True):
         doc = step_doc(str(event.get("step", "")))
         micros = event.get("us")
+        pid = event.get("pid")
         rows.append(ExplainedStep(doc.step, doc.title, str(event.get("syscall", "")),
                                   str(event.get("result", "")),
                                   micros if isinstance(micros, int) else 0,
-                                  doc.explanation, pointer_for(event, config)))
+                                  doc.explanation, pointer_for(event, config),
+                                  pid if isinstance(pid, int) else 0,
+                                  None if start is None or first is None
+                                  else (start - first) / 1000))
     return rows
+
+
+def _start(event: dict[str, Any]) -> int | None:
+    t, micros = event.get("t"), event.get("us")
+    if not isinstance(t, int):
+        return None
+    return t - (micros if isinstance(micros, int) else 0)

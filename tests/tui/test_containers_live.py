@@ -203,6 +203,9 @@ def test_inspector_and_lifecycle_of_a_real_container(demo) -> None:
                 assert expected in steps
             assert steps[-1] == "exec"
             assert all(step.ok or step.result == "skipped" for step in lifecycle.steps)
+            began = [step.at_ms for step in lifecycle.steps]
+            assert began[0] == 0 and began == sorted(began)  # a timeline, in order
+            assert len({step.pid for step in lifecycle.steps}) >= 3  # runtime, stage 1, init
             hostname = next(s for s in lifecycle.steps if s.step == "hostname")
             assert hostname.pointer == "/hostname"
             lifecycle.query_one("#lifecycle-table").focus()

@@ -78,3 +78,15 @@ def test_explain_keeps_order_and_marks_failures() -> None:
     assert [r.title for r in rows] == ["Namespaces", "Mystery"]
     assert rows[0].ok and not rows[1].ok and rows[1].micros == 0
     assert rows[1].pointer == "" and "no words" in step_doc("mystery").explanation
+
+
+def test_explain_places_steps_on_a_timeline() -> None:
+    events = [{"step": "cgroups", "syscall": "mkdir(x)", "result": "ok", "us": 30, "pid": 10,
+               "t": 1_000_030},
+              {"step": "mount", "syscall": "mount(y)", "result": "ok", "us": 500, "pid": 12,
+               "t": 1_002_500}]
+    rows = explain(events, None)
+    assert [r.pid for r in rows] == [10, 12]
+    assert [r.at_ms for r in rows] == [0.0, 2.0]  # began 2 ms after the first step began
+    old = explain([event("namespace", "unshare(CLONE_NEWPID)")], None)
+    assert old[0].at_ms is None  # a trace from before `t`

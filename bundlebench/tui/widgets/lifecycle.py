@@ -1,8 +1,10 @@
 """The lifecycle view: what the runtime did to set the container up, step by step.
 
-Each row is one event of the runtime's trace.jsonl; the panel under the table explains
-the highlighted step in our words (bundlebench.spec.steps) and links to the config field
-that caused it: choosing the link opens the config screen at that field.
+Each row is one event of the runtime's trace.jsonl, in the order the steps began (the
+runtime, its first child and the container's init work side by side: AT is when a step
+began, PID who did it); the panel under the table explains the highlighted step in our
+words (bundlebench.spec.steps) and links to the config field that caused it: choosing
+the link opens the config screen at that field.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ class LifecycleView(Vertical):
                 yield Button("Go to field", id="lifecycle-go", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("#", "STEP", "RESULT", "µs", "SYSCALL")
+        self.query_one(DataTable).add_columns("#", "AT ms", "PID", "STEP", "RESULT", "µs",
+                                              "SYSCALL")
         self._set_empty(True)
 
     def _set_empty(self, empty: bool) -> None:
@@ -111,7 +114,9 @@ class LifecycleView(Vertical):
             style = "green" if step.ok else "yellow" if step.result == "skipped" else "bold red"
             result = Text(step.result, style=style)
             syscall = step.syscall if len(step.syscall) <= 90 else step.syscall[:89] + "…"
-            table.add_row(str(number), step.title, result, str(step.micros), syscall)
+            at = "" if step.at_ms is None else f"{step.at_ms:.2f}"
+            table.add_row(str(number), at, str(step.pid or ""), step.title, result,
+                          str(step.micros), syscall)
         self._set_empty(not steps)
         if steps:
             self._describe(0)
