@@ -155,32 +155,26 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                 channel.reply("ok")
             elif kind == "pid":
                 init_pid = int(payload)
-                if pending:
-                    # The cgroup with its limits, then the init in it: the init waits for
-                    # that before it mounts cgroups. The limits come first: a v1 device
-                    # list is rewritten from "deny all", and an init already inside would
-                    # be refused /dev/null meanwhile.
-                    pending = False
-                    try:
+                try:
+                    if pending:
+                        # The cgroup with its limits, then the init in it: the init waits
+                        # for that before it mounts cgroups. The limits come first: a v1
+                        # device list is rewritten from "deny all", and an init already
+                        # inside would be refused /dev/null meanwhile.
+                        pending = False
                         cgroups.realize(cgroup, config, rules)
                         unsaved = cgroup
                         cgroup.join(init_pid)
                         channel.reply("cgroup")
-                    except (RuntimeFailure, OSError):
-                        # An init that failed early is gone: its reason matters, not ours.
-                        reason = _reported_error(channel, init_pid)
-                        if reason:
-                            raise RuntimeFailure(reason) from None
-                        raise
-                    cgroups.save(cgroup, directory)
-                    unsaved = None
-                    _report_cgroup_warnings(cgroup, tracer)
-                # Written now, while the init sets up: `start` and `kill` wait for our lock,
-                # and a failure removes the whole state dir.
-                try:
+                        cgroups.save(cgroup, directory)
+                        unsaved = None
+                        _report_cgroup_warnings(cgroup, tracer)
+                    # Written now, while the init sets up: `start` and `kill` wait for our
+                    # lock, and a failure removes the whole state dir.
                     state = _save_state(store, container_id, bundle, rootfs, init_pid,
                                         config, rootless, no_pivot)
-                except RuntimeFailure:
+                except (RuntimeFailure, OSError):
+                    # An init that failed early is gone: its reason matters, not ours.
                     reason = _reported_error(channel, init_pid)
                     if reason:
                         raise RuntimeFailure(reason) from None
