@@ -510,6 +510,9 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
         from runtime import console  # noqa: F401
     if config is None:
         return
+    if any(mount.get("type") == "cgroup" for mount in config.get("mounts") or []):
+        from runtime import mounts
+        mounts.remember_host_mounts()
     linux = config.get("linux") or {}
     proc = config.get("process") or {}
     if linux.get("maskedPaths") or linux.get("readonlyPaths"):
@@ -797,15 +800,17 @@ def container_pids(state: st.ContainerState) -> list[int]:
     return pids
 
 
-def delete(store: st.StateStore, container_id: str, force: bool = False) -> None:
+def delete(store: st.StateStore, container_id: str, force: bool = False,
+           state: st.ContainerState | None = None) -> None:
+    """Remove a container (state: its state, when the caller has it at hand)."""
     lock = store.lock(container_id, missing_ok=False)
     try:
-        try:
-            state = store.load(container_id)
-        except RuntimeFailure:
-            if not force:
-                raise
-            state = None
+        if state is None:
+            try:
+                state = store.load(container_id)
+            except RuntimeFailure:
+                if not force:
+                    raise
         if state is not None:
             status = container_status(store, state)
             if status != st.STOPPED:
@@ -906,7 +911,7 @@ def run(store: st.StateStore, container_id: str, bundle: str, *, detach: bool = 
         if created.master is not None:
             os.close(created.master)
     if not keep:
-        delete(store, container_id, force=True)
+        delete(store, container_id, force=True, state=created.state)
     return exit_code(status)
 
 

@@ -239,6 +239,18 @@ def _finish(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer) -> None
         os.close(fd)
 
 
+_host_mountinfo: str | None = None
+
+
+def remember_host_mounts() -> None:
+    """Read /proc/self/mountinfo now, in the runtime, for the init's cgroup mounts later:
+    the host's cgroup hierarchies are the same in the init's copy of the mount namespace,
+    and the init reaches that mount right after the cgroup is joined, when time counts."""
+    global _host_mountinfo
+    with open("/proc/self/mountinfo") as handle:
+        _host_mountinfo = handle.read()
+
+
 def cgroup_hierarchies(proc_self_cgroup: str, mountinfo: str) -> list[tuple[str, str, str]]:
     """(name under /sys/fs/cgroup, host mount point, our path) for each v1 hierarchy."""
     ours: dict[str, str] = {}
@@ -282,8 +294,10 @@ def _mount_cgroup(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer,
                     "'mode=755')", libc.mount, "tmpfs", target, "tmpfs", tmpfs_flags, "mode=755")
     finally:
         os.close(target_fd)
-    with open("/proc/self/mountinfo") as handle:
-        mountinfo = handle.read()
+    mountinfo = _host_mountinfo
+    if mountinfo is None:
+        with open("/proc/self/mountinfo") as handle:
+            mountinfo = handle.read()
     for name, host_mount, our_path in cgroup_hierarchies(self_cgroup, mountinfo):
         sub = f"{dest.rstrip('/')}/{name}"
         sub_fd = mkdir_all(root_fd, sub)

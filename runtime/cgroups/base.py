@@ -123,15 +123,9 @@ class Base:
             error = remove_tree(directory)
             if error:
                 failures.append(error)
-        if self.default_parent:
-            for directory in self.dirs():
-                # The shared `bundlebench` parent goes when its last container does.
-                if not self.owns(directory):
-                    continue
-                try:  # noqa: SIM105
-                    _rmdir(os.path.dirname(directory))
-                except OSError:
-                    pass
+        # The shared `bundlebench` parent stays, empty, as podman's libpod_parent does:
+        # making and removing it with every container costs each start and delete about
+        # twenty cgroupfs calls.
         if failures:
             raise RuntimeFailure("cannot remove the container's cgroup: " + "; ".join(failures))
 

@@ -283,7 +283,9 @@ def test_v1_join_save_load_destroy(v1: FakeKernel, tmp_path: Path) -> None:
     (v1.root / "sys/fs/cgroup/pids/bundlebench/c1/sub").mkdir()
     again.destroy()
     for name in V1_MOUNTS:
-        assert not (v1.root / f"sys/fs/cgroup/{name}/bundlebench").exists()
+        # The container's dir goes, sub-cgroups first; the shared parent stays for the next.
+        assert not (v1.root / f"sys/fs/cgroup/{name}/bundlebench/c1").exists()
+        assert (v1.root / f"sys/fs/cgroup/{name}/bundlebench").is_dir()
     assert manager.load(str(tmp_path / "nothing")) is None
 
 
@@ -457,8 +459,8 @@ def test_v2_relative_path_under_parent_of_own(v2: FakeKernel, monkeypatch) -> No
     assert isinstance(cg, V2Manager)
     assert cg.path == str(v2.root / "sys/fs/cgroup/user.slice/bundlebench/c9")
     cg.destroy()
-    assert not (v2.root / "sys/fs/cgroup/user.slice/bundlebench").exists()
-    assert (v2.root / "sys/fs/cgroup/user.slice").exists()
+    assert not (v2.root / "sys/fs/cgroup/user.slice/bundlebench/c9").exists()
+    assert (v2.root / "sys/fs/cgroup/user.slice/bundlebench").is_dir()  # shared, it stays
 
 
 def test_rootless_plan_skips_undelegated(v1: FakeKernel, monkeypatch) -> None:
