@@ -165,13 +165,12 @@ def teardown(state_dir: str, tracer: Any = None) -> None:
 def remove(cg: Manager) -> None:
     """teardown() of a manager at hand: kill what is left, thaw, remove the dirs."""
     main = cg.procs_dir()
-    if cg.exists() and main is not None and cg.owns(main):
+    if main is not None and cg.owns(main) and cg.exists() and cg.pids():
         from runtime.cgroups import freeze
-        if cg.pids():
-            freeze.kill_all(cg)
+        freeze.kill_all(cg)
         if freeze.is_paused(cg):
             freeze.thaw(cg)
-    cg.destroy()
+    cg.destroy()  # an empty cgroup goes even while frozen
 
 
 def to_dict(manager: Manager) -> dict[str, Any]:
