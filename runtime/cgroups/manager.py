@@ -1,9 +1,10 @@
 """Entry points: choose a manager for a config, set it up, save and load it.
 
-    from runtime.cgroups.manager import setup, save, load
-    cg = setup(config, container_id, rootless=...)    # before forking: dirs + limits
-    cg.join(0)                                         # in the child, before any unshare
-    save(cg, state_dir)                                # once the container is recorded
+    from runtime.cgroups.manager import plan, realize, save, load, teardown
+    cg = plan(config, container_id, rootless=...)     # the dirs, nothing written yet
+    realize(cg, config)                                # dirs + limits
+    cg.join(pid)                                       # the init (see INTEGRATION.md)
+    save(cg, state_dir)                                # recorded in the state dir
     teardown(state_dir)                                # on delete: kill leftovers, remove
 """
 
@@ -14,17 +15,20 @@ import os
 from runtime.cgroups import paths
 from runtime.cgroups import resources as res
 from runtime.cgroups.detect import HYBRID, NONE, V2, Host, detect
-from runtime.cgroups.v1 import V1Manager
-from runtime.cgroups.v2 import V2Manager
 from runtime.errors import RuntimeFailure
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
 
-STATE_FILE = "cgroup.json"
+    from runtime.cgroups.v1 import V1Manager
+    from runtime.cgroups.v2 import V2Manager
 
-Manager = V1Manager | V2Manager
+    Manager = V1Manager | V2Manager
+# The v1 and v2 managers are imported where needed: a host uses one of them, and every
+# module costs the container start a fraction of a millisecond.
+
+STATE_FILE = "cgroup.json"
 
 
 def plan(config: dict[str, Any], container_id: str, *, rootless: bool = False,
@@ -65,6 +69,7 @@ def plan(config: dict[str, Any], container_id: str, *, rootless: bool = False,
                 if has_rules:
                     warnings.append("rootless: linux.resources.devices is not applied")
                 return None
+        from runtime.cgroups.v2 import V2Manager
         return V2Manager(directory, host.real(host.unified.mountpoint), warnings=warnings,
                          **common)
     dirs = paths.v1_dirs(host, tgt)
@@ -88,6 +93,7 @@ def plan(config: dict[str, Any], container_id: str, *, rootless: bool = False,
         warnings.append(f"the unified hierarchy at {os.path.dirname(unified)} is not "
                         "writable; the container joins the v1 controllers only")
         unified = None
+    from runtime.cgroups.v1 import V1Manager
     return V1Manager(dirs, unified, warnings=warnings, **common)
 
 
@@ -136,7 +142,7 @@ def device_rules(config: dict[str, Any], manager: Manager) -> list[Any] | None:
     the implicit default only a warning."""
     from runtime.cgroups.devices import effective_rules
     explicit = bool(((config.get("linux") or {}).get("resources") or {}).get("devices"))
-    if isinstance(manager, V1Manager):
+    if manager.version == "v1":
         enforceable = "devices" in manager.paths and not manager.rootless
     else:
         from runtime.cgroups import ebpf
@@ -184,9 +190,11 @@ def from_dict(data: dict[str, Any], tracer: Any = None) -> Manager:
               "default_parent": bool(data.get("defaultParent")),
               "owned": list(owned) if isinstance(owned, list) else None}
     if data.get("version") == "v2":
+        from runtime.cgroups.v2 import V2Manager
         return V2Manager(data["path"], data.get("mountRoot") or os.path.dirname(data["path"]),
                          **common)
     if data.get("version") == "v1":
+        from runtime.cgroups.v1 import V1Manager
         return V1Manager(dict(data.get("paths") or {}), data.get("unified"), **common)
     raise RuntimeFailure("the saved cgroup record is corrupt (unknown version)")
 

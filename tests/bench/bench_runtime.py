@@ -35,10 +35,17 @@ class BenchFailure(Exception):
     """An anchor (or we) could not run the bundle on this machine."""
 
 
+# Before each timed command: the kernel's cgroup migration lock stays on its fast path for
+# a grace period or two after anybody used it, and a runtime started within that window
+# (say, right after another's create) would skip the ~10 ms wait every cold start pays.
+SETTLE = 0.05
+
+
 def timed(commands: list[list[str]]) -> float:
     # stderr goes to a file: a created container keeps the caller's stdio, so a pipe would
     # not reach EOF until the container exits.
     with tempfile.TemporaryFile() as err:
+        time.sleep(SETTLE)
         start = time.perf_counter()
         for command in commands:
             result = subprocess.run(command, stdin=subprocess.DEVNULL,
