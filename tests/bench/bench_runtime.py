@@ -38,7 +38,7 @@ class BenchFailure(Exception):
 # Before each timed command: the kernel's cgroup migration lock stays on its fast path for
 # a grace period or two after anybody used it, and a runtime started within that window
 # (say, right after another's create) would skip the ~10 ms wait every cold start pays.
-SETTLE = 0.05
+SETTLE = 0.05  # seconds; --settle changes it
 
 
 def timed(commands: list[list[str]]) -> float:
@@ -104,9 +104,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--rounds", type=int, default=30)
     parser.add_argument("--bundle", type=Path, help="an existing bundle to copy the rootfs of")
+    parser.add_argument("--settle", type=float, default=50.0, metavar="MS",
+                        help="pause before each timed command (default %(default)g ms; 0 "
+                             "times back-to-back starts, where the kernel is still warm)")
     parser.add_argument("--seccomp", action="store_true",
                         help="give the config a default-like seccomp profile (~300 rules)")
     args = parser.parse_args()
+    global SETTLE
+    SETTLE = args.settle / 1000
     if os.geteuid() != 0:
         print("the benchmark runs containers the way runc does: run it as root")
         return 2
@@ -153,7 +158,8 @@ def main() -> int:
         results, failures = measure(candidates, work, args.rounds)
         bare = statistics.median(timed([[sys.executable, "-S", "-c", "pass"]])
                                  for _ in range(args.rounds)) * 1000
-        print(f"rounds: {args.rounds}   bare `python -S -c pass`: {bare:.1f} ms")
+        print(f"rounds: {args.rounds}   settle: {args.settle:g} ms   "
+              f"bare `python -S -c pass`: {bare:.1f} ms")
         print(f"{'runtime':<24}{'run /bin/true':>16}{'create+start+delete':>22}")
         for name, value in results.items():
             print(f"{name:<24}{value['run']:>13.1f} ms{value['cycle']:>19.1f} ms")
