@@ -466,6 +466,10 @@ def _stage1(ctx: _InitContext) -> None:
                        for clock, v in offsets.items())
         tracer.call("namespace", f"write(/proc/self/timens_offsets, {text!r})",
                     _write_file, "/proc/self/timens_offsets", text)
+        # The init will read a shifted CLOCK_MONOTONIC: its trace times must not be.
+        shift = offsets.get("monotonic") or {}
+        tracer.clock_offset = (int(shift.get("secs", 0)) * 1_000_000
+                               + int(shift.get("nanosecs", 0)) // 1000)
     tracer.flush()
     pid = os.fork()
     if pid:

@@ -35,6 +35,8 @@ class Tracer:
     def __init__(self, fd: int | None = None, host_pid: int | None = None) -> None:
         self.fd = fd
         self.host_pid = host_pid
+        # µs to take off CLOCK_MONOTONIC: a process in a time namespace sees it shifted.
+        self.clock_offset = 0
         self._lines: list[str] = []
 
     @classmethod
@@ -48,7 +50,7 @@ class Tracer:
         self._lines.append(
             f'{{"step":{quote(step)},"syscall":{quote(syscall)},"result":{quote(result)},'
             f'"us":{micros},"pid":{self.host_pid or os.getpid()},'
-            f'"t":{time.monotonic_ns() // 1000}}}\n')
+            f'"t":{time.monotonic_ns() // 1000 - self.clock_offset}}}\n')
 
     def call(self, step: str, syscall: str, func: Callable[..., T], *args: Any) -> T:
         """Run func(*args), record how it went, and return its result or re-raise."""

@@ -48,6 +48,15 @@ def test_cgroup_and_time_namespaces(rt) -> None:
     config["process"]["args"] = ["cat", "/proc/self/timens_offsets"]
     out = rt.output([], config=config)
     assert "86400" in out
+    # The init's clock runs a day ahead; its trace times are taken back to the host's.
+    cid = rt.new_id()
+    rt("create", "-b", str(rt.bundle(config=config)), cid, check=True)
+    from runtime.trace import read_trace
+    events = read_trace(str(rt.root / cid / "trace.jsonl"))
+    span = max(e["t"] for e in events) - min(e["t"] - e["us"] for e in events)
+    assert span < 10_000_000, span  # well under 10 s, not a day
+    assert events[-1]["pid"] == rt.state(cid)["pid"]  # the init's steps come last
+    rt("delete", "-f", cid, check=True)
 
 
 def test_pid_one_and_process_count(rt) -> None:
