@@ -29,15 +29,28 @@ def terminal_bundle(rt: Runner, args: list[str] | None = None) -> Path:
     return rt.bundle(config=config)
 
 
+# Frames a helper read but did not use: an exit frame can come in the same read as the
+# container's last output.
+_UNREAD: dict[int, list[tuple[bytes, bytes]]] = {}
+
+
+def _next_frames(client: AttachClient) -> list[tuple[bytes, bytes]]:
+    kept = _UNREAD.pop(id(client), None)
+    return kept if kept else client.receive()
+
+
 def read_until(client: AttachClient, needle: bytes, timeout: float = 10) -> bytes:
     client.sock.settimeout(timeout)
     seen = b""
     deadline = time.monotonic() + timeout
     while needle not in seen and time.monotonic() < deadline:
-        frames = client.receive()
+        frames = _next_frames(client)
         if not frames:
             break
         seen += b"".join(payload for kind, payload in frames if kind == DATA)
+        others = [(kind, payload) for kind, payload in frames if kind not in (DATA, b"")]
+        if others:
+            _UNREAD.setdefault(id(client), []).extend(others)
     return seen
 
 
@@ -45,7 +58,7 @@ def wait_exit_frame(client: AttachClient, timeout: float = 10) -> dict | None:
     client.sock.settimeout(timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        frames = client.receive()
+        frames = _next_frames(client)
         if not frames:
             return None
         for kind, payload in frames:

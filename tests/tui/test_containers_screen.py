@@ -41,7 +41,7 @@ def test_snapshot_of_the_containers_screen(snapshot_bundle: Path, tmp_path: Path
         app = ContainersHost(snapshot_bundle, tmp_path / "no-root", FixedScreen)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.containers.table.row_count == 3, what="rows")
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: "Exec shell" in screen_text(app), what="the footer")
             text = screen_text(app)
             assert "bundle-1a2b" in text and "exited 137 (SIGKILL)" in text
             assert "Launch" in text and "Exec shell" in text
