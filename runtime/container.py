@@ -96,7 +96,6 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     channel = None
     stage1 = init_pid = -1
     master = None
-    unsaved = None  # a created cgroup not yet recorded in the state dir
     tracer = Tracer(None)
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
@@ -108,7 +107,11 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         # first cgroup.procs write (see cgroups/warm.py) behind the mounts.
         join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
         pending = cgroup is not None and not join_in_child
-        rules = cgroups.device_rules(config, cgroup) if pending else None
+        rules = None
+        if pending:
+            rules = cgroups.device_rules(config, cgroup)
+            cgroup.claim_in_advance()
+            cgroups.save(cgroup, directory)  # whatever happens next, delete can clean up
         if cgroup is not None and join_in_child:
             cgroups.realize(cgroup, config)
             cgroups.save(cgroup, directory)
@@ -162,12 +165,12 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
                         # device list is rewritten from "deny all", and an init already
                         # inside would be refused /dev/null meanwhile.
                         pending = False
+                        advance = cgroup.owned
                         cgroups.realize(cgroup, config, rules)
-                        unsaved = cgroup
                         cgroup.join(init_pid)
                         channel.reply("cgroup")
-                        cgroups.save(cgroup, directory)
-                        unsaved = None
+                        if cgroup.owned != advance:  # someone made a dir meanwhile
+                            cgroups.save(cgroup, directory)
                         _report_cgroup_warnings(cgroup, tracer)
                     # Written now, while the init sets up: `start` and `kill` wait for our
                     # lock, and a failure removes the whole state dir.
@@ -213,8 +216,6 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         tracer.close()
         try:
             from runtime.cgroups import manager as cgroups
-            if unsaved is not None:
-                cgroups.remove(unsaved)
             cgroups.teardown(directory)
         except RuntimeFailure:
             pass  # the original error matters more

@@ -47,6 +47,11 @@ class Base:
         made = set(self.created)
         self.owned = [d for d in self.dirs() if self.default_parent or d in made]
 
+    def claim_in_advance(self) -> None:
+        """Before create: the dirs it will make (all, under the default parent). Recorded
+        then, they let `delete` clean up after a runtime that died halfway through."""
+        self.owned = [d for d in self.dirs() if self.default_parent or not os.path.isdir(d)]
+
     def owns(self, directory: str) -> bool:
         return self.owned is None or directory in self.owned
 

@@ -573,3 +573,33 @@ def test_kill_all_prefers_cgroup_kill(v2: FakeKernel, monkeypatch) -> None:
     (v2.root / "sys/fs/cgroup/bb/c1/cgroup.kill").write_text("")
     freeze.kill_all(cg)
     assert v2.read("sys/fs/cgroup/bb/c1/cgroup.kill") == "1" and signalled == [9]
+
+
+def test_record_written_before_create_lets_teardown_clean_up(v1: FakeKernel,
+                                                              tmp_path: Path) -> None:
+    """The runtime records the planned cgroup before it makes it: if it dies halfway,
+    `delete` still finds and removes exactly what was made, and nothing that was there."""
+    (v1.root / "sys/fs/cgroup/pids/bb/c1").mkdir(parents=True)  # someone else's
+    cg = manager.plan(_config(path="/bb/c1"), "c1", host=v1.host())
+    assert cg is not None
+    cg.claim_in_advance()
+    state = tmp_path / "state"
+    state.mkdir()
+    manager.save(cg, str(state))
+    cg.create({})  # ... and the runtime dies here, before any further record
+    assert (v1.root / "sys/fs/cgroup/memory/bb/c1").is_dir()
+    manager.teardown(str(state))
+    for name in V1_MOUNTS:
+        if name != "pids":
+            assert not (v1.root / f"sys/fs/cgroup/{name}/bb/c1").exists(), name
+    assert (v1.root / "sys/fs/cgroup/pids/bb/c1").is_dir()  # not ours: left alone
+
+
+def test_record_of_a_cgroup_never_made_tears_down_cleanly(v1: FakeKernel,
+                                                           tmp_path: Path) -> None:
+    cg = manager.plan(_config(path=None), "c2", host=v1.host())
+    assert cg is not None
+    cg.claim_in_advance()
+    manager.save(cg, str(tmp_path))
+    manager.teardown(str(tmp_path))  # nothing was made: nothing to do, no error
+    assert not (v1.root / "sys/fs/cgroup/pids/bundlebench/c2").exists()
