@@ -108,10 +108,6 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
         pending = cgroup is not None and not join_in_child
         rules = None
-        if pending:
-            rules = cgroups.device_rules(config, cgroup)
-            cgroup.claim_in_advance()
-            cgroups.save(cgroup, directory)  # whatever happens next, delete can clean up
         if cgroup is not None and join_in_child:
             cgroups.realize(cgroup, config)
             cgroups.save(cgroup, directory)
@@ -143,6 +139,12 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             _child_main(ctx)  # never returns
         channel.parent_side()
         os.close(fifo_fd)
+        if pending:
+            # While stage 1 starts (we have time until it reports the init's pid): the
+            # record comes before any mkdir, so that delete can always clean up.
+            rules = cgroups.device_rules(config, cgroup)
+            cgroup.claim_in_advance()
+            cgroups.save(cgroup, directory)
         ready = False
         while not ready or init_pid < 0:
             message = channel.recv()
