@@ -100,7 +100,18 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
         from runtime.cgroups import manager as cgroups
-        cgroup = cgroups.plan(config, container_id, rootless=rootless, tracer=tracer)
+        from runtime.cgroups import warm
+        from runtime.cgroups.detect import detect
+        # The host's mounts, read once: for the plan, and for the init's cgroup mounts.
+        # /proc/self/cgroup is the text read before the warm-up began: showing that file
+        # takes the cgroup_mutex which the warm-up holds.
+        with open("/proc/self/mountinfo") as handle:
+            mountinfo = handle.read()
+        if any(mount.get("type") == "cgroup" for mount in config.get("mounts") or []):
+            from runtime import mounts
+            mounts.remember_host_mounts(mountinfo)
+        cgroup = cgroups.plan(config, container_id, rootless=rootless,
+                              host=detect(mountinfo, warm.proc_cgroup()), tracer=tracer)
         # A new cgroup namespace is rooted where its creator is: then the cgroup must exist
         # before the fork, and stage 1 joins it. Otherwise we create the cgroup and move
         # the init into it while the init sets up its root: that hides the kernel's slow
@@ -517,9 +528,6 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
         from runtime import console  # noqa: F401
     if config is None:
         return
-    if any(mount.get("type") == "cgroup" for mount in config.get("mounts") or []):
-        from runtime import mounts
-        mounts.remember_host_mounts()
     linux = config.get("linux") or {}
     proc = config.get("process") or {}
     if linux.get("maskedPaths") or linux.get("readonlyPaths"):

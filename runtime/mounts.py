@@ -242,13 +242,12 @@ def _finish(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer) -> None
 _host_mountinfo: str | None = None
 
 
-def remember_host_mounts() -> None:
-    """Read /proc/self/mountinfo now, in the runtime, for the init's cgroup mounts later:
-    the host's cgroup hierarchies are the same in the init's copy of the mount namespace,
-    and the init reaches that mount right after the cgroup is joined, when time counts."""
+def remember_host_mounts(mountinfo: str) -> None:
+    """Keep the runtime's /proc/self/mountinfo for the init's cgroup mounts later: the
+    host's cgroup hierarchies are the same in the init's copy of the mount namespace, and
+    the init reaches that mount right after the cgroup is joined, when time counts."""
     global _host_mountinfo
-    with open("/proc/self/mountinfo") as handle:
-        _host_mountinfo = handle.read()
+    _host_mountinfo = mountinfo
 
 
 def cgroup_hierarchies(proc_self_cgroup: str, mountinfo: str) -> list[tuple[str, str, str]]:

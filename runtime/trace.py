@@ -101,13 +101,13 @@ def read_trace(path: str) -> list[dict[str, Any]]:
                     events.append(event)
     except FileNotFoundError:
         return []
-    events.sort(key=_began)  # stable: old traces without t keep their file order
+    events.sort(key=lambda event: began(event) or 0)  # stable: old traces keep file order
     return events
 
 
-def _began(event: dict[str, Any]) -> int:
-    """When a step began (0 for an event without t)."""
+def began(event: dict[str, Any]) -> int | None:
+    """When a step began, in CLOCK_MONOTONIC µs (None for an event without t)."""
     t, micros = event.get("t"), event.get("us")
     if not isinstance(t, int):
-        return 0
+        return None
     return t - (micros if isinstance(micros, int) else 0)

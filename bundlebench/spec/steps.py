@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.trace import began
+
 
 @dataclass(frozen=True)
 class StepDoc:
@@ -267,7 +269,7 @@ class ExplainedStep:
 def explain(events: list[dict[str, Any]], config: dict[str, Any] | None) -> list[ExplainedStep]:
     """Every trace event with its title, explanation and config pointer, in order."""
     rows = []
-    starts = [_start(event) for event in events]
+    starts = [began(event) for event in events]
     first = min((t for t in starts if t is not None), default=None)
     for event, start in zip(events, starts, strict=True):
         doc = step_doc(str(event.get("step", "")))
@@ -281,10 +283,3 @@ def explain(events: list[dict[str, Any]], config: dict[str, Any] | None) -> list
                                   None if start is None or first is None
                                   else (start - first) / 1000))
     return rows
-
-
-def _start(event: dict[str, Any]) -> int | None:
-    t, micros = event.get("t"), event.get("us")
-    if not isinstance(t, int):
-        return None
-    return t - (micros if isinstance(micros, int) else 0)

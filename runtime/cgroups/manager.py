@@ -42,9 +42,7 @@ def plan(config: dict[str, Any], container_id: str, *, rootless: bool = False,
     resources = linux.get("resources") or {}
     if not isinstance(resources, dict):
         raise RuntimeFailure("linux.resources must be an object")
-    if host is None:
-        from runtime.cgroups import warm
-        host = detect(proc_cgroup=warm.proc_cgroup())
+    host = host or detect()
     tgt = paths.target(linux.get("cgroupsPath"), container_id)
     needed = res.needed_controllers(resources)
     has_rules = bool(resources.get("devices"))
@@ -164,12 +162,8 @@ def teardown(state_dir: str, tracer: Any = None) -> None:
     A cgroup the container joined but did not create is left alone, processes and all.
     A container without a recorded cgroup is fine."""
     cg = load(state_dir, tracer)
-    if cg is not None:
-        remove(cg)
-
-
-def remove(cg: Manager) -> None:
-    """teardown() of a manager at hand: kill what is left, thaw, remove the dirs."""
+    if cg is None:
+        return
     main = cg.procs_dir()
     if main is not None and cg.owns(main) and cg.exists() and cg.pids():
         from runtime.cgroups import freeze

@@ -63,17 +63,12 @@ def reap() -> None:
 def own_procs_file(proc_cgroup: str, root: str = "/sys/fs/cgroup") -> str | None:
     """The cgroup.procs file of our own cgroup (proc_cgroup: /proc/self/cgroup): unified
     (v2 or hybrid) first, else the first v1 hierarchy found under the usual mountpoint."""
-    candidates = []
-    for line in proc_cgroup.splitlines():
-        hierarchy, _, rest = line.partition(":")
-        controllers, _, path = rest.partition(":")
-        if not path.startswith("/"):
-            continue
-        if hierarchy == "0" and not controllers:
-            candidates[:0] = [f"{root}/unified{path}", f"{root}{path}"]
-        else:
-            for name in controllers.split(","):
-                candidates.append(f"{root}/{name.removeprefix('name=')}{path}")
+    from runtime.cgroups.detect import parse_proc_cgroup
+    own = {name: path for name, path in parse_proc_cgroup(proc_cgroup).items()
+           if path.startswith("/")}
+    candidates = [f"{root}/unified{own['']}", f"{root}{own['']}"] if "" in own else []
+    candidates += [f"{root}/{name.removeprefix('name=')}{path}"
+                   for name, path in own.items() if name]
     for directory in candidates:
         procs = os.path.normpath(directory) + "/cgroup.procs"
         if os.path.exists(procs):
