@@ -40,14 +40,8 @@ def _short(digest: str | None) -> str:
 
 
 def _size(count: int | None) -> str:
-    if count is None:
-        return "?"
-    value = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"
+    from bundlebench.tui.format import human_size
+    return "?" if count is None else human_size(count, decimal=True)
 
 
 def _print_tables(description: dict[str, Any], *, layers: bool) -> None:

@@ -66,9 +66,5 @@ def split_ref(image: Path, ref: str | None) -> tuple[Path, str | None]:
 
 
 def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
+    from bundlebench.tui.format import human_size
+    return human_size(count)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import time
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
+_DECIMAL_UNITS = ("kB", "MB", "GB", "TB", "PB")
 
 
-def human_size(size: int) -> str:
-    """A size the way people read it: ``512 B``, ``1.5 KiB``, ``3.2 GiB``."""
-    if size < 1024:
+def human_size(size: int, decimal: bool = False) -> str:
+    """A size the way people read it: ``512 B``, ``1.5 KiB``, ``3.2 GiB``; decimal, as
+    image tools print layer sizes: ``5.0 kB``, ``1.2 MB``."""
+    base, units = (1000, _DECIMAL_UNITS) if decimal else (1024, _UNITS)
+    if size < base:
         return f"{size} B"
     value = float(size)
-    for unit in _UNITS:
-        value /= 1024
-        if value < 1024 or unit == _UNITS[-1]:
+    for unit in units:
+        value /= base
+        if value < base or unit == units[-1]:
             return f"{value:.1f} {unit}"
     raise AssertionError("unreachable")
 

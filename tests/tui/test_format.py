@@ -29,3 +29,9 @@ def test_normalize_path_stays_at_the_root() -> None:
 def test_ancestors() -> None:
     assert ancestors("/a/b/c") == ["/", "/a", "/a/b"]
     assert ancestors("/") == []
+
+
+def test_human_size_decimal_as_image_tools_print_it() -> None:
+    assert human_size(512, decimal=True) == "512 B"
+    assert human_size(5000, decimal=True) == "5.0 kB"
+    assert human_size(1_234_567, decimal=True) == "1.2 MB"

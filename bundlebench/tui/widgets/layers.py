@@ -19,18 +19,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from bundlebench.image.provenance import Provenance, load_provenance
+from bundlebench.tui.format import human_size
 from bundlebench.tui.widgets.rootfs_tree import RootfsTree
 
 ALL = "all"
 
 
-def human_size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"
+def _size(count: int) -> str:
+    return human_size(count, decimal=True)
 
 
 def short_command(command: str | None) -> str:
@@ -95,12 +91,12 @@ class LayersPanel(Vertical):
         table.add_column("wasted", key="wasted")
         table.add_column("command", key="command")
         prov = self.provenance
-        table.add_row("", human_size(sum(x.size for x in prov.layers)),
-                      str(sum(x.files for x in prov.layers)), human_size(prov.wasted_bytes),
+        table.add_row("", _size(sum(x.size for x in prov.layers)),
+                      str(sum(x.files for x in prov.layers)), _size(prov.wasted_bytes),
                       Text("all layers", style="italic"), key=ALL)
         for layer in prov.layers:
-            table.add_row(str(layer.index + 1), human_size(layer.size), str(layer.files),
-                          human_size(layer.wasted) if layer.wasted else "",
+            table.add_row(str(layer.index + 1), _size(layer.size), str(layer.files),
+                          _size(layer.wasted) if layer.wasted else "",
                           Text(short_command(layer.command), overflow="ellipsis",
                                no_wrap=True),
                           key=str(layer.index))
