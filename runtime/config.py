@@ -43,14 +43,27 @@ def load_bundle(bundle: str) -> tuple[dict[str, Any], str, str]:
     root = config.get("root")
     if not isinstance(root, dict) or not isinstance(root.get("path"), str) or not root["path"]:
         raise RuntimeFailure(f"{path}: root.path is missing: name the rootfs directory")
-    rootfs = root["path"]
-    if not rootfs.startswith("/"):
-        rootfs = os.path.join(bundle, rootfs)
-    rootfs = os.path.realpath(rootfs)
+    return config, bundle, resolve_rootfs(bundle, root["path"], path)
+
+
+def resolve_rootfs(bundle: str, root_path: str, config_path: str = "config.json") -> str:
+    """The rootfs directory that root.path names; RuntimeFailure unless it is a real
+    directory reached without any symlink (as runc: a link could lead anywhere on the host).
+
+    A relative root.path is taken from the bundle's real location, so only the
+    components root.path itself names must be free of symlinks."""
+    base = os.path.realpath(bundle)
+    rootfs = os.path.normpath(os.path.join(base, root_path))
     if not os.path.isdir(rootfs):
-        raise RuntimeFailure(f"rootfs {rootfs} (root.path in {path}) does not exist "
+        raise RuntimeFailure(f"rootfs {rootfs} (root.path in {config_path}) does not exist "
                              "or is not a directory")
-    return config, bundle, rootfs
+    real = os.path.realpath(rootfs)
+    if real != rootfs:
+        raise RuntimeFailure(
+            f"root.path {root_path!r} is or passes through a symlink ({rootfs} leads to "
+            f"{real}): the rootfs must be a directory of its own, as runc requires, so "
+            "replace the link with the directory itself")
+    return rootfs
 
 
 def validate(config: dict[str, Any], rootless: bool) -> None:

@@ -74,6 +74,9 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     from runtime.ids import validate_id
     from runtime.linux import libc  # ctypes: only where syscalls happen
     validate_id(container_id)
+    # A container without a pid namespace of its own sees this process: keep its
+    # /proc/PID/exe (the host's interpreter) out of reach (CVE-2019-5736).
+    libc.prctl(libc.PR_SET_DUMPABLE, 0)
     rootless = os.geteuid() != 0
     config, bundle, rootfs = load_bundle(bundle)
     validate(config, rootless)
@@ -521,6 +524,7 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
     import resource  # noqa: F401
 
     from runtime import capabilities, process, rootfs  # noqa: F401
+    from runtime.linux import sealed_exec  # noqa: F401
     if terminal:
         import fcntl  # noqa: F401
         import socket  # noqa: F401
@@ -629,9 +633,18 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     The LSM labels and the seccomp filter come after before_exec (which runs the
     startContainer hooks); a failure there can only go to fd 2."""
     from runtime import capabilities, process
-    from runtime.linux import libc  # ctypes: only where syscalls happen
+    from runtime.linux import libc, sealed_exec  # ctypes: only where syscalls happen
     security = security or Security()
     nnp = bool(proc.get("noNewPrivileges"))
+    # Made before any seccomp filter, which may forbid memfd_create (CVE-2019-5736).
+    try:
+        helper = tracer.call("exec_helper", "memfd_create('bundlebench-exec', MFD_CLOEXEC|"
+                             "MFD_ALLOW_SEALING) + F_ADD_SEALS(WRITE|GROW|SHRINK|SEAL)",
+                             sealed_exec.helper_fd)
+    except OSError as exc:
+        raise RuntimeFailure(f"the sealed exec helper cannot be made: {exc.strerror or exc} "
+                             "(the runtime needs memfd_create with sealing, Linux 3.17+)"
+                             ) from None
     process.set_rlimits(proc, tracer)
     process.set_oom_score_adj(proc.get("oomScoreAdj"), tracer)
     if security.seccomp is not None and not nnp:
@@ -671,11 +684,11 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     if program is not None:
         tracer.emit("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {program.flags:#x}, "
                     f"<{program.rules} rules, {program.instructions} BPF instructions>)")
-    tracer.emit("exec", f"execve({path!r}, {proc['args']!r})")
+    tracer.emit("exec", f"execveat(<sealed exec helper>) -> execve({path!r}, {proc['args']!r})")
     tracer.close()
     channel.close()
     process.reset_signals()
-    process.close_fds_from(3 + preserve_fds)
+    process.close_fds_from(3 + preserve_fds, keep=helper)
     if program is not None:
         try:
             program.load()
@@ -683,7 +696,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
             os.write(2, f"bundlebench-runtime: {exc}\n".encode())
             os._exit(1)
     try:
-        os.execve(path, proc["args"], env)
+        sealed_exec.execve(path, proc["args"], env, fd=helper)
     except OSError as exc:
         os.write(2, f"bundlebench-runtime: exec {path}: {exc.strerror}\n".encode())
         os._exit(127)
@@ -973,6 +986,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
                  pid_file: str | None = None, preserve_fds: int = 0) -> int:
     """Run proc inside a running container's namespaces and root; return its exit code."""
     from runtime.linux import libc  # ctypes: only where syscalls happen
+    libc.prctl(libc.PR_SET_DUMPABLE, 0)  # as in create: the container may see this process
     state = store.load(container_id)
     status = container_status(store, state)
     if status not in (st.CREATED, st.RUNNING):

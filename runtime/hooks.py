@@ -123,6 +123,7 @@ def preload() -> None:
     import signal  # noqa: F401
 
     import runtime.jsonlite  # noqa: F401
+    import runtime.linux.sealed_exec  # noqa: F401
 
 
 def run_hook(hook: dict[str, Any], state_json: bytes, where: str = "hook",
@@ -254,7 +255,11 @@ def _child(path: str, argv: list[str], env: dict[str, str], stdin_fd: int, out_w
                     signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        os.execve(path, argv, env)
+        os.stat(path)  # the usual errors in words; the helper only knows errno numbers
+        if not os.access(path, os.X_OK):
+            raise PermissionError(13, os.strerror(13))
+        from runtime.linux import sealed_exec  # a hook's path may lead to /proc/self/exe
+        sealed_exec.execve(path, argv, env)
     except OSError as exc:
         os.write(err_w, (exc.strerror or str(exc)).encode())
     except BaseException as exc:  # noqa: BLE001 - a forked child must never unwind

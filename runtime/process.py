@@ -56,7 +56,10 @@ def find_executable(name: str, env: dict[str, str], exists=os.path.exists,
 
 def refuse_self_exe_interpreter(path: str) -> None:
     """CVE-2019-5736: a `#!/proc/self/exe` script would run the runtime's own host binary
-    (the Python interpreter) inside the container, which could then rewrite it."""
+    (the Python interpreter) inside the container, which could then rewrite it.
+
+    Only an early, clear error: the defence is that the last execve goes through the
+    sealed helper (runtime/linux/sealed_exec.py), which no name trick can get around."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
@@ -191,16 +194,21 @@ def no_new_privileges(tracer: Tracer = NULL_TRACER) -> None:
                 libc.prctl, libc.PR_SET_NO_NEW_PRIVS, 1)
 
 
-def close_fds_from(lowest: int) -> None:
-    """Close every fd >= lowest so nothing of the host reaches the container."""
+def close_fds_from(lowest: int, keep: int = -1) -> None:
+    """Close every fd >= lowest (but `keep`, a close-on-exec one) so nothing of the host
+    reaches the container."""
     try:
         names = os.listdir("/proc/self/fd")
     except OSError:
-        os.closerange(lowest, 1 << 16)
+        if keep >= lowest:
+            os.closerange(lowest, keep)
+            os.closerange(keep + 1, 1 << 16)
+        else:
+            os.closerange(lowest, 1 << 16)
         return
     for name in names:
         fd = int(name)
-        if fd >= lowest:
+        if fd >= lowest and fd != keep:
             try:  # noqa: SIM105 (no contextlib on the start path)
                 os.close(fd)
             except OSError:

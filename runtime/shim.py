@@ -43,7 +43,6 @@ LOG_LIMIT = 1 << 20
 HIGH_WATER = 1 << 20  # a client this far behind pauses the container's output
 LOW_WATER = 256 * 1024
 STALLED_CLIENT_SECONDS = 5.0
-PR_SET_CHILD_SUBREAPER = 36
 START_TIMEOUT = 30.0
 
 
@@ -591,11 +590,14 @@ def _first_line(raw: bytes | None) -> str:
     return text.splitlines()[-1].strip() if text else ""
 
 
-def _set_subreaper() -> None:
-    import ctypes
+def _become_keeper() -> None:
+    """Reap the container's processes, and stay non-dumpable: a container that shares the
+    host's pid namespace must not reach our /proc/PID/exe, the host's interpreter
+    (CVE-2019-5736)."""
+    from runtime.linux import libc
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
+    libc.prctl(libc.PR_SET_DUMPABLE, 0)
 
 
 class _Args:
@@ -635,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    _set_subreaper()
+    _become_keeper()
     status = os.fdopen(args.status_fd, "w")
     shim = Shim(os.path.abspath(args.root), os.path.abspath(args.bundle), args.id,
                 args.runtime or default_runtime_command())

@@ -67,6 +67,13 @@ class Bundle:
                 f"root.path {text!r} {what} ({rootfs}): create the rootfs there "
                 "or point root.path at it"
             )
+        from runtime.config import resolve_rootfs
+        from runtime.errors import RuntimeFailure
+
+        try:  # the runtime's rule: never browse what a link makes of it (the host's / ...)
+            resolve_rootfs(str(self.path), text)
+        except RuntimeFailure as refusal:
+            raise BundleError(str(refusal)) from None
         return rootfs
 
     def rootfs(self):  # -> Rootfs; imported lazily to keep Bundle.open cheap

@@ -96,7 +96,26 @@ class Context:
             if self.bundle_dir is None:
                 return None
             path = self.bundle_dir / path
-        return path if path.is_dir() else None
+        if not path.is_dir() or self.rootfs_refusal:
+            return None  # a refused rootfs (a symlink: maybe the host's /) is never read
+        return path
+
+    @cached_property
+    def rootfs_refusal(self) -> str | None:
+        """The runtime's sentence when it would refuse root.path as it is, else None."""
+        text = self.section("root").get("path")
+        if not isinstance(text, str) or not text:
+            return None
+        if self.bundle_dir is None and not text.startswith("/"):
+            return None
+        from runtime.config import resolve_rootfs
+        from runtime.errors import RuntimeFailure
+
+        try:
+            resolve_rootfs(str(self.bundle_dir or "/"), text)
+        except RuntimeFailure as failure:
+            return str(failure)
+        return None
 
     @property
     def rootfs(self) -> Any:

@@ -143,9 +143,16 @@ _DOCS = (
             "embedded runtime: the container runs without them. Check whether it needs them "
             "before trusting it with anything (runc applies them).",
             "/linux"),
+    StepDoc("exec_helper", "Sealed exec helper",
+            "A tiny static program is written to a memfd and sealed against writes. The "
+            "runtime execs it, and it execs the container's program, so that anything in "
+            "the container that reaches /proc/self/exe meanwhile finds that sealed copy, "
+            "not the host's Python interpreter it could overwrite (CVE-2019-5736).",
+            "/process/args"),
     StepDoc("exec", "Exec",
-            "execve(2) replaces the runtime's code with the container's program: from now on "
-            "it is process.args running with everything set up above.",
+            "execve(2) replaces the runtime's code with the container's program (through "
+            "the sealed helper): from now on it is process.args running with everything "
+            "set up above.",
             "/process/args"),
 )
 

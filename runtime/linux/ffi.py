@@ -14,7 +14,8 @@ import _ctypes
 from _ctypes import Array, Structure, byref, get_errno, sizeof
 
 __all__ = ["Array", "Structure", "byref", "get_errno", "sizeof", "c_int", "c_uint", "c_long",
-           "c_ulong", "c_uint32", "c_uint64", "c_size_t", "libc_function"]
+           "c_ulong", "c_char_p", "pointer_array", "c_uint32", "c_uint64", "c_size_t",
+           "libc_function"]
 
 
 class c_int(_ctypes._SimpleCData):  # noqa: N801 - named like ctypes' own
@@ -31,6 +32,16 @@ class c_long(_ctypes._SimpleCData):  # noqa: N801
 
 class c_ulong(_ctypes._SimpleCData):  # noqa: N801
     _type_ = "L"
+
+
+class c_char_p(_ctypes._SimpleCData):  # noqa: N801
+    _type_ = "z"
+
+
+def pointer_array(items: list[bytes]) -> Array:
+    """A NULL-terminated char *[] (argv, envp) holding `items`."""
+    kind = type("char_p_array", (Array,), {"_type_": c_char_p, "_length_": len(items) + 1})
+    return kind(*items, None)
 
 
 # Linux is LP64 on every architecture the runtime supports (x86_64, arm64, riscv64).

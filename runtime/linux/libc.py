@@ -28,9 +28,9 @@ _MACHINE = os.uname().machine
 # Syscall numbers that glibc may not wrap. x86_64 first, then the generic table (arm64,
 # riscv64). openat2, mount_setattr and pidfd_* share one number on every architecture.
 if _MACHINE == "x86_64":
-    SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET = 155, 125, 126
+    SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET, SYS_EXECVEAT = 155, 125, 126, 322
 else:
-    SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET = 41, 90, 91
+    SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET, SYS_EXECVEAT = 41, 90, 91, 281
 SYS_PIDFD_OPEN = 434
 SYS_PIDFD_SEND_SIGNAL = 424
 
@@ -190,3 +190,22 @@ def mount_setattr(fd: int, attr_set: int, attr_clr: int, propagation: int = 0) -
     _check(_syscall(ffi.c_long(SYS_MOUNT_SETATTR), ffi.c_int(fd), b"",
                     ffi.c_uint(AT_EMPTY_PATH | AT_RECURSIVE), ffi.byref(attr),
                     ffi.c_size_t(ffi.sizeof(attr))))
+
+
+F_ADD_SEALS = 1033
+
+
+def add_seals(fd: int, seals: int) -> None:
+    _check(_libc.fcntl(ffi.c_int(fd), ffi.c_int(F_ADD_SEALS), ffi.c_int(seals)))
+
+
+def execveat(fd: int, path: bytes, argv: list[bytes], envp: list[bytes], flags: int) -> None:
+    """execveat(2); returns only by raising OSError (glibc before 2.34 has no wrapper)."""
+    _check(_syscall(ffi.c_long(SYS_EXECVEAT), ffi.c_int(fd), path, ffi.pointer_array(argv),
+                    ffi.pointer_array(envp), ffi.c_int(flags)), path.decode(errors="replace"))
+
+
+def execve(path: bytes, argv: list[bytes], envp: list[bytes]) -> None:
+    """execve(2) with bytes as given; returns only by raising OSError."""
+    _check(_libc.execve(path, ffi.pointer_array(argv), ffi.pointer_array(envp)),
+           path.decode(errors="replace"))

@@ -138,20 +138,25 @@ def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
 class Runner:
     """Runs `bundlebench-runtime --root ROOT ...` and tracks the ids it created."""
 
-    def __init__(self, root: Path, rootfs: Path, workdir: Path) -> None:
+    def __init__(self, root: Path, rootfs: Path, workdir: Path,
+                 interpreter: str = sys.executable, env: dict[str, str] | None = None) -> None:
         self.root = root
+        self.env = env
         self.rootfs = rootfs
         self.workdir = workdir
+        self.interpreter = interpreter
         self.ids: list[str] = []
 
     def __call__(self, *args: str, timeout: float = 60, check: bool = False,
                  **kwargs: Any) -> subprocess.CompletedProcess[str]:
         import tempfile
-        command = [sys.executable, "-m", "runtime", "--root", str(self.root), *args]
+        command = [self.interpreter, "-m", "runtime", "--root", str(self.root), *args]
         # Files, not pipes: a created container keeps the caller's stdio open (as with runc),
         # and a pipe would then never reach EOF.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             kwargs.setdefault("stdin", subprocess.DEVNULL)
+            if self.env is not None:
+                kwargs.setdefault("env", self.env)
             proc = subprocess.run(command, stdout=out, stderr=err, timeout=timeout, **kwargs)
             out.seek(0)
             err.seek(0)

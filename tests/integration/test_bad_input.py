@@ -59,6 +59,31 @@ def test_missing_rootfs(rt) -> None:
                    "/nonexistent/rootfs")
 
 
+@pytest.mark.parametrize("target", ["demo", "/"])
+def test_symlinked_rootfs_is_refused_as_validate_says(rt, target: str) -> None:
+    """bundle/rootfs -> a host dir (or /): runc refuses it, and so do we, before any fork,
+    with the sentence that `bundlebench validate` prints at /root/path."""
+    import subprocess
+    import sys
+    before = _mounts()
+    cid = rt.new_id()
+    config = rt.config(["true"])
+    config["root"]["path"] = "rootfs"
+    bundle = rt.bundle(config=config)
+    (bundle / "rootfs").symlink_to(rt.rootfs if target == "demo" else "/")
+    for command in ("create", "run"):
+        result = rt(command, "-b", str(bundle), cid)
+        assert_refused(rt, result, cid, "root.path", "symlink")
+    sentence = result.stderr.strip().removeprefix("bundlebench-runtime: ")
+    validated = subprocess.run([sys.executable, "-m", "bundlebench", "validate", "--format",
+                                "json", str(bundle)], capture_output=True, text=True)
+    assert validated.returncode == 1
+    found = [(p["pointer"], p["message"]) for p in json.loads(validated.stdout)
+             if p["severity"] == "error"]
+    assert found == [("/root/path", sentence)]
+    assert _mounts() == before
+
+
 def test_args0_not_found(rt) -> None:
     before = _mounts()
     cid = rt.new_id()

@@ -23,7 +23,8 @@ pytestmark = ROOT_ONLY
 CVE_LIST = Path("/work/shared/reference/runtime-cves.md")
 # The attacks of earlier modules that this file builds on (module::test).
 ALSO_COVERED = {
-    "CVE-2019-5736": "test_setup.py::test_self_exe_script_is_refused",
+    "CVE-2019-5736": "test_self_exe_attack.py (every shape, a real attacker library), "
+                     "test_setup.py::test_self_exe_script_is_refused",
     "CVE-2016-9962": "test_bad_input.py::test_init_is_not_dumpable_before_start",
     "CVE-2024-21626": "test_setup.py::test_only_stdio_fds_reach_the_container, "
                       "test_setup.py::test_cwd_through_proc_self_fd_fails",
