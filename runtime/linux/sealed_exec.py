@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 
+from runtime.linux import libc
+
 # Machine code of exec_helper/<arch>.s (`as` then `objcopy -O binary -j .text`).
 _CODE = {
     "x86_64": (62, (
@@ -100,7 +102,6 @@ _image: bytes | None = None
 
 def helper_fd() -> int:
     """A close-on-exec memfd holding the helper, sealed against every write."""
-    from runtime.linux import libc
     global _image
     if _image is None:
         _image = helper_image()
@@ -129,7 +130,6 @@ def execve(path: str, argv: list[str], env: dict[str, str], fd: int | None = Non
 
     `fd` is a helper from helper_fd() made earlier (before a seccomp filter that might
     forbid memfd_create); without it one is made now."""
-    from runtime.linux import libc
     own = fd is None
     if fd is None:
         fd = helper_fd()

@@ -9,7 +9,8 @@ interpreter (run the bench with the venv's python: `.venv/bin/python tests/bench
 and `python -S` with the package on sys.path. Rounds interleave the runtimes, and the
 paired ratio (median of per-round ratios) cancels most of a shared machine's drift.
 --seccomp adds a default-like seccomp profile of a few hundred rules (as podman's) to
-runc's default config (caps, masks).
+runc's default config (caps, masks). --baseline REV adds the runtime of an earlier commit
+(a temporary git worktree, `python -S`) to the same rounds, to price a change paired.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def main() -> int:
                              "times back-to-back starts, where the kernel is still warm)")
     parser.add_argument("--seccomp", action="store_true",
                         help="give the config a default-like seccomp profile (~300 rules)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time the runtime of git revision REV, in the same rounds")
     args = parser.parse_args()
     global SETTLE
     SETTLE = args.settle / 1000
@@ -147,10 +150,14 @@ def main() -> int:
         console = scripts / "bundlebench-runtime"
         if console.exists():
             candidates.append(("ours (console script)", [str(console)], bundle))
-        lean = [sys.executable, "-S", "-c",
-                f"import sys; sys.path.insert(0, {str(REPO)!r}); "
-                "from runtime.cli import main; sys.exit(main())"]
-        candidates.append(("ours (python -S)", lean, bundle))
+        candidates.append(("ours (python -S)", lean_command(REPO), bundle))
+        if args.baseline:
+            tree = work / "baseline"
+            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree),
+                            args.baseline], check=True, capture_output=True)
+            compileall.compile_dir(str(tree / "runtime"), quiet=1)
+            candidates.append((f"baseline {args.baseline} (python -S)", lean_command(tree),
+                               bundle))
         for tool in ("runc", "crun"):
             path = shutil.which(tool)
             if path:
@@ -170,14 +177,32 @@ def main() -> int:
                 continue
             base = results[anchor]
             for name, value in results.items():
-                if name.startswith("ours"):
+                if name.startswith(("ours", "baseline")):
                     print(f"{name} / {anchor}: run x{value['run'] / base['run']:.2f} "
                           f"(paired x{paired_ratio(value['runs'], base['runs']):.2f}), "
                           f"create+start+delete x{value['cycle'] / base['cycle']:.2f} "
                           f"(paired x{paired_ratio(value['cycles'], base['cycles']):.2f})")
+        baseline = next((name for name in results if name.startswith("baseline")), None)
+        if baseline and "ours (python -S)" in results:
+            ours, base = results["ours (python -S)"], results[baseline]
+            added = statistics.median(
+                a - b for a, b in zip(ours["runs"], base["runs"], strict=True)) * 1000
+            print(f"ours (python -S) / {baseline}: run paired "
+                  f"x{paired_ratio(ours['runs'], base['runs']):.3f} ({added:+.2f} ms), "
+                  "create+start+delete paired "
+                  f"x{paired_ratio(ours['cycles'], base['cycles']):.3f}")
     finally:
+        if args.baseline and (work / "baseline").exists():
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
+                            str(work / "baseline")], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def lean_command(repo: Path) -> list[str]:
+    """The runtime of the checkout at `repo` without site (no venv, no .pth files)."""
+    return [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(repo)!r}); "
+            "from runtime.cli import main; sys.exit(main())"]
 
 
 if __name__ == "__main__":
