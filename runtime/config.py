@@ -67,52 +67,84 @@ def resolve_rootfs(bundle: str, root_path: str, config_path: str = "config.json"
 
 
 def validate(config: dict[str, Any], rootless: bool) -> None:
-    """Refuse configs the runtime cannot honour, naming the field."""
+    """Refuse configs the runtime cannot honour, naming the field (the first problem)."""
+    for refusal in shape_problems(config, rootless):
+        raise refusal
+
+
+def _refusal(pointer: str, message: str) -> RuntimeFailure:
+    return RuntimeFailure(message, pointer=pointer)
+
+
+def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[RuntimeFailure]
+    """Every refusal of the config's shape and of the namespaces it needs, in order."""
     version = config.get("ociVersion")
     if not isinstance(version, str) or not version.startswith("1."):
-        raise RuntimeFailure(f"ociVersion {version!r} is not supported: use a 1.x version")
+        yield _refusal("/ociVersion", f"ociVersion {version!r} is not supported: use a 1.x "
+                       "version")
     process = config.get("process")
     if not isinstance(process, dict):
-        raise RuntimeFailure("config.json has no process: `create` needs process.args")
-    args = process.get("args")
-    if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
-        raise RuntimeFailure("process.args must be a non-empty list of strings")
+        yield _refusal("/process", "config.json has no process: `create` needs process.args")
+        process = {}
+    else:
+        args = process.get("args")
+        if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
+            yield _refusal("/process/args", "process.args must be a non-empty list of strings")
     cwd = process.get("cwd", "/")
     if not isinstance(cwd, str) or not cwd.startswith("/"):
-        raise RuntimeFailure(f"process.cwd {cwd!r} must be an absolute path")
-    for entry in process.get("env") or []:
+        yield _refusal("/process/cwd", f"process.cwd {cwd!r} must be an absolute path")
+    env = process.get("env") or []
+    for i, entry in enumerate(env if isinstance(env, list) else [env]):
         if not isinstance(entry, str) or "=" not in entry:
-            raise RuntimeFailure(f"process.env entry {entry!r} is not of the form KEY=VALUE")
-    for rlimit in process.get("rlimits") or []:
-        if rlimit.get("type") not in RLIMITS:
-            raise RuntimeFailure(f"process.rlimits type {rlimit.get('type')!r} is unknown")
+            yield _refusal(f"/process/env/{i}",
+                           f"process.env entry {entry!r} is not of the form KEY=VALUE")
+    rlimits = process.get("rlimits") or []
+    for i, rlimit in enumerate(rlimits if isinstance(rlimits, list) else [rlimits]):
+        kind = rlimit.get("type") if isinstance(rlimit, dict) else None
+        if not isinstance(kind, str) or kind not in RLIMITS:
+            yield _refusal(f"/process/rlimits/{i}/type",
+                           f"process.rlimits type {kind!r} is unknown")
     linux = config.get("linux") or {}
+    if not isinstance(linux, dict):
+        linux = {}
     seen = set()
-    for ns in linux.get("namespaces") or []:
-        kind = ns.get("type")
-        if kind not in NAMESPACES:
-            raise RuntimeFailure(f"linux.namespaces type {kind!r} is unknown")
-        if kind in seen:
-            raise RuntimeFailure(f"linux.namespaces lists {kind!r} twice")
-        seen.add(kind)
+    namespaces = linux.get("namespaces") or []
+    for i, ns in enumerate(namespaces if isinstance(namespaces, list) else [namespaces]):
+        kind = ns.get("type") if isinstance(ns, dict) else None
+        if not isinstance(kind, str) or kind not in NAMESPACES:
+            yield _refusal(f"/linux/namespaces/{i}/type",
+                           f"linux.namespaces type {kind!r} is unknown")
+        elif kind in seen:
+            yield _refusal(f"/linux/namespaces/{i}/type",
+                           f"linux.namespaces lists {kind!r} twice")
+        else:
+            seen.add(kind)
     if "mount" not in seen:
-        raise RuntimeFailure("linux.namespaces has no mount namespace: this runtime always "
-                             "sets up the rootfs in a private one, so add {\"type\": \"mount\"}")
-    if (config.get("hostname") or config.get("domainname")) and "uts" not in seen:
-        raise RuntimeFailure("hostname/domainname need a uts namespace in linux.namespaces")
-    if (linux.get("uidMappings") or linux.get("gidMappings")) and "user" not in seen:
-        raise RuntimeFailure("linux.uidMappings need a user namespace in linux.namespaces")
+        yield _refusal("/linux/namespaces", "linux.namespaces has no mount namespace: this "
+                       "runtime always sets up the rootfs in a private one, so add "
+                       "{\"type\": \"mount\"}")
+    for field in ("hostname", "domainname"):
+        if config.get(field) and "uts" not in seen:
+            yield _refusal(f"/{field}", "hostname/domainname need a uts namespace in "
+                           "linux.namespaces")
+    for key in ("uidMappings", "gidMappings"):
+        if linux.get(key) and "user" not in seen:
+            yield _refusal(f"/linux/{key}", "linux.uidMappings need a user namespace in "
+                           "linux.namespaces")
     if linux.get("timeOffsets") and "time" not in seen:
-        raise RuntimeFailure("linux.timeOffsets need a time namespace in linux.namespaces")
+        yield _refusal("/linux/timeOffsets", "linux.timeOffsets need a time namespace in "
+                       "linux.namespaces")
     if rootless:
         if "user" not in seen:
-            raise RuntimeFailure("running as a non-root user needs a user namespace: "
-                                 "make the config with `spec --rootless`")
-        _check_rootless_mappings(linux)
-    for mount in config.get("mounts") or []:
-        dest = mount.get("destination")
+            yield _refusal("/linux/namespaces", "running as a non-root user needs a user "
+                           "namespace: make the config with `spec --rootless`")
+        yield from _rootless_mapping_problems(linux)
+    mounts = config.get("mounts") or []
+    for i, mount in enumerate(mounts if isinstance(mounts, list) else [mounts]):
+        dest = mount.get("destination") if isinstance(mount, dict) else None
         if not isinstance(dest, str) or not dest:
-            raise RuntimeFailure("a mount in config.json has no destination")
+            yield _refusal(f"/mounts/{i}/destination", "a mount in config.json has no "
+                           "destination")
 
 
 def check_rootfs_reachable(config: dict[str, Any], rootfs: str) -> None:
@@ -138,13 +170,16 @@ def check_rootfs_reachable(config: dict[str, Any], rootfs: str) -> None:
         path = parent
 
 
-def _check_rootless_mappings(linux: dict[str, Any]) -> None:
+def _rootless_mapping_problems(linux: dict[str, Any]):  # -> Iterator[RuntimeFailure]
     for key, own in (("uidMappings", os.geteuid()), ("gidMappings", os.getegid())):
         maps = linux.get(key) or []
-        if len(maps) != 1 or maps[0].get("hostID") != own or maps[0].get("size") != 1:
-            raise RuntimeFailure(
+        first = maps[0] if isinstance(maps, list) and maps else None
+        if (len(maps) != 1 or not isinstance(first, dict) or first.get("hostID") != own
+                or first.get("size") != 1):
+            yield RuntimeFailure(
                 f"linux.{key} must map exactly your own id ({own}) with size 1 when "
-                "running rootless (newuidmap is not supported)")
+                "running rootless (newuidmap is not supported)", pointer=f"/linux/{key}",
+                host=True)
 
 
 def env_list_to_dict(env: list[str]) -> dict[str, str]:

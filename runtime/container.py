@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from runtime import state as st
-from runtime.config import check_rootfs_reachable, env_list_to_dict, load_bundle, validate
+from runtime.config import check_rootfs_reachable, env_list_to_dict, load_bundle
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import NAMESPACES
 from runtime.namespaces import id_map_text, open_ns_path, plan
@@ -79,7 +79,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     libc.prctl(libc.PR_SET_DUMPABLE, 0)
     rootless = os.geteuid() != 0
     config, bundle, rootfs = load_bundle(bundle)
-    validate(config, rootless)
+    from runtime import plan as planning
+    planning.refuse(config, bundle, rootless)  # the rules `validate` shows, before any fork
     check_rootfs_reachable(config, rootfs)
     process = config["process"]
     terminal = bool(process.get("terminal"))
@@ -129,6 +130,9 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         ignored = not_applied(config)
         if ignored:
             tracer.emit("not_applied", ", ".join(ignored), "skipped")
+        for warning in planning.warnings(config):
+            os.write(2, f"bundlebench-runtime: warning: {warning.message}\n".encode())
+            tracer.emit("capabilities", warning.message, "dropped")
         fifo = os.path.join(directory, st.FIFO_NAME)
         old_umask = os.umask(0)
         try:

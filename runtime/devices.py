@@ -35,13 +35,20 @@ def device_list(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [d for d in DEFAULT_DEVICES if d["path"] not in paths] + list(configured)
 
 
+def check_type(dev: dict[str, Any]) -> None:
+    """A device's type must be one mknod knows."""
+    kind = dev.get("type", "c") if isinstance(dev, dict) else None
+    if kind not in _TYPE_BITS:
+        path = dev.get("path") if isinstance(dev, dict) else dev
+        raise RuntimeFailure(f"linux.devices {path}: type {kind!r} is not one of c, b, u, p")
+
+
 def create_device(root_fd: int, dev: dict[str, Any], bind: bool,
                   tracer: Tracer = NULL_TRACER) -> None:
     """mknod the node inside the root, or bind the host's node when mknod is not allowed."""
     path = dev["path"]
+    check_type(dev)
     kind = dev.get("type", "c")
-    if kind not in _TYPE_BITS:
-        raise RuntimeFailure(f"linux.devices {path}: type {kind!r} is not one of c, b, u, p")
     parent, name = parent_and_name(root_fd, path)
     try:
         existing = os.stat(name, dir_fd=parent, follow_symlinks=False)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bundlebench.spec.checks_base import Context, as_dict, as_list, is_int, valid_cpu_list
-from bundlebench.spec.problems import Problem, error, pointer, warning
+from bundlebench.spec.problems import Problem, as_sentence, error, pointer, warning
 from runtime.linux.constants import CAPABILITIES, RLIMITS
 
 # What execvp(3) searches when PATH is unset (glibc's confstr(_CS_PATH)).
@@ -62,43 +62,32 @@ def check_args(ctx: Context) -> Iterator[Problem]:
 
 
 def _check_executable(ctx: Context, program: str, process: dict[str, Any]) -> Iterator[Problem]:
+    """The runtime's own lookup (and sentence), run against the rootfs from outside."""
     if ctx.rootfs is None:
         return  # root.path is reported by its own check
+    from runtime.config import env_list_to_dict
+    from runtime.errors import RuntimeFailure
+    from runtime.process import find_executable
+
     cwd = process.get("cwd") if isinstance(process.get("cwd"), str) else "/"
-    if "/" in program:
-        candidates = [posixpath.join(cwd, program)]
-        searched = ""
-    else:
-        env = as_list(process.get("env"))
-        path = _env_path(env)
-        if path is None:
-            path = DEFAULT_EXEC_PATH
-        candidates = [
-            posixpath.join(posixpath.join(cwd, d or "."), program) for d in path.split(":")
-        ]
-        searched = f" in PATH {path}"
-    unusable = None
-    for candidate in candidates:
-        entry = ctx.stat_in_rootfs(candidate)
-        if entry is None:
-            continue
-        if entry.kind == "file" and entry.mode & 0o111:
-            return
-        unusable = unusable or (candidate, entry)
-    if unusable is None:
+    env = env_list_to_dict([e for e in as_list(process.get("env")) if isinstance(e, str)])
+
+    def entry(candidate: str) -> Any:
+        return ctx.stat_in_rootfs(posixpath.join(cwd, candidate))
+
+    def is_exec(candidate: str) -> bool:
+        found = entry(candidate)
+        return found is not None and found.kind == "file" and bool(found.mode & 0o111)
+
+    try:
+        find_executable(program, env, exists=lambda c: entry(c) is not None, is_exec=is_exec)
+    except RuntimeFailure as failure:
         yield error(
             "/process/args/0",
-            f"process.args[0] {program!r} was not found in the rootfs{searched}.",
-            "Install the program in the rootfs, or give its path inside the rootfs.",
+            as_sentence(str(failure)),
+            "Install the program in the rootfs (or give its path inside it) and make it an "
+            "executable regular file.",
         )
-        return
-    candidate, entry = unusable
-    what = "not executable" if entry.kind == "file" else f"a {entry.kind}, not a regular file"
-    yield error(
-        "/process/args/0",
-        f"process.args[0] resolves to {candidate} in the rootfs, which is {what}.",
-        "Point args[0] at an executable regular file (chmod +x it if it is one).",
-    )
 
 
 def check_cwd(ctx: Context) -> Iterator[Problem]:

@@ -88,10 +88,6 @@ def check_root(ctx: Context) -> Iterator[Problem]:
             f"root.path {path!r} is not a directory ({host}).",
             "Point root.path at the directory holding the container's files.",
         )
-    elif ctx.rootfs_refusal:  # the runtime's own rule (validate == run)
-        yield error("/root/path", ctx.rootfs_refusal,
-                    "Make root.path name the real directory: move it into the bundle "
-                    "or point root.path at its real location.")
 
 
 def check_uts_names(ctx: Context) -> Iterator[Problem]:

@@ -37,6 +37,11 @@ class Problem:
         }
 
 
+def as_sentence(text: str) -> str:
+    """A message of the runtime's (no full stop, as runc's) in the validator's form."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def escape_token(token: str | int) -> str:
     """Escape one reference token: '~' becomes '~0' and '/' becomes '~1'."""
     return str(token).replace("~", "~0").replace("/", "~1")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bundlebench.spec.order import in_document_order
-from bundlebench.spec.problems import Problem, error, pointer
+from bundlebench.spec.problems import Problem, as_sentence, error, pointer
 from bundlebench.spec.schema_text import json_type
 
 _JSON_TYPES = {
@@ -33,7 +33,27 @@ def validate(
 
     reported = {p.pointer for p in problems}
     problems.extend(p for p in run_checks(config, bundle_dir) if p.pointer not in reported)
-    return problems
+    if bundle_dir is None:
+        return problems
+    runtime = runtime_problems(config, bundle_dir)
+    # validate == run: where the runtime speaks, its sentence is the one `create` prints.
+    taken = {p.pointer for p in runtime if p.is_error}
+    return [p for p in problems if p.pointer not in taken] + runtime
+
+
+def runtime_problems(config: dict[str, Any], bundle_dir: Path) -> list[Problem]:
+    """What the embedded runtime's plan refuses or changes, as validator problems."""
+    from runtime.plan import check
+
+    found = []
+    for item in check(config, str(bundle_dir)):
+        if item.severity == "error":
+            hint = ("bundlebench-runtime refuses this on this host."
+                    if item.host else "bundlebench-runtime refuses this config.")
+        else:
+            hint = "bundlebench-runtime changes this when it starts the container."
+        found.append(Problem(item.pointer, item.severity, as_sentence(item.message), hint))
+    return found
 
 
 def schema_problems(config: Any) -> list[Problem]:

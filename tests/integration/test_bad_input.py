@@ -80,7 +80,7 @@ def test_symlinked_rootfs_is_refused_as_validate_says(rt, target: str) -> None:
     assert validated.returncode == 1
     found = [(p["pointer"], p["message"]) for p in json.loads(validated.stdout)
              if p["severity"] == "error"]
-    assert found == [("/root/path", sentence)]
+    assert found == [("/root/path", sentence + ".")]
     assert _mounts() == before
 
 
