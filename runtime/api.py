@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime import container
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import signal_number
 from runtime.state import StateStore
@@ -36,26 +35,29 @@ class Runtime:
                pid_file: str | None = None, no_pivot: bool = False,
                preserve_fds: int = 0) -> dict[str, Any]:
         """Create a container from a bundle; it waits in `created` for start()."""
-        container.create(self.store, container_id, bundle, console_socket=console_socket,
-                         pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds)
+        from runtime.process.parent import create
+        create(self.store, container_id, bundle, console_socket=console_socket,
+               pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds)
         return self.state(container_id)
 
     def start(self, container_id: str) -> None:
         """Run the user process of a created container."""
-        container.start(self.store, container_id)
+        from runtime.start import start
+        start(self.store, container_id)
 
     def run(self, container_id: str, bundle: str, *, detach: bool = False, keep: bool = False,
             console_socket: str | None = None, pid_file: str | None = None,
             no_pivot: bool = False) -> int:
         """create + start; in the foreground, wait and return the exit code (128+N if killed
         by signal N), deleting the container unless keep."""
-        return container.run(self.store, container_id, bundle, detach=detach, keep=keep,
-                             console_socket=console_socket, pid_file=pid_file,
-                             no_pivot=no_pivot)
+        from runtime.run import run
+        return run(self.store, container_id, bundle, detach=detach, keep=keep,
+                   console_socket=console_socket, pid_file=pid_file, no_pivot=no_pivot)
 
     def state(self, container_id: str) -> dict[str, Any]:
         """runtime-spec state: ociVersion, id, status, pid, bundle, rootfs, created, owner."""
-        return container.state_dict(self.store, container_id)
+        from runtime.status import state_dict
+        return state_dict(self.store, container_id)
 
     def list(self) -> list[dict[str, Any]]:
         """State of every container under the root."""
@@ -73,11 +75,13 @@ class Runtime:
             number = signal_number(signal)
         except ValueError as exc:
             raise RuntimeFailure(str(exc)) from None
-        container.kill(self.store, container_id, number, all)
+        from runtime.kill import kill
+        kill(self.store, container_id, number, all)
 
     def delete(self, container_id: str, force: bool = False) -> None:
         """Remove a stopped container (force: kill it first)."""
-        container.delete(self.store, container_id, force)
+        from runtime.delete import delete
+        delete(self.store, container_id, force)
 
     def exec(self, container_id: str, args: list[str] | None = None, *,
              process: dict[str, Any] | None = None, cwd: str | None = None,
@@ -85,13 +89,14 @@ class Runtime:
              detach: bool = False, console_socket: str | None = None,
              pid_file: str | None = None) -> int:
         """Run another process in a container; return its exit code (0 when detached)."""
+        from runtime.process.exec import build_exec_process, exec_process
         if process is None:
             state = self.store.load(container_id)
-            process = container.build_exec_process(
+            process = build_exec_process(
                 state.config, args=list(args or []), process_json=None, cwd=cwd,
                 env=list(env or []), user=user, tty=tty)
-        return container.exec_process(self.store, container_id, process, detach=detach,
-                                      console_socket=console_socket, pid_file=pid_file)
+        return exec_process(self.store, container_id, process, detach=detach,
+                            console_socket=console_socket, pid_file=pid_file)
 
     def pause(self, container_id: str) -> None:
         """Freeze every process of the container (state becomes paused)."""

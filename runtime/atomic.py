@@ -24,3 +24,7 @@ def write_file(path: str, data: bytes, mode: int = 0o644) -> None:
         except OSError:
             pass
         raise
+
+
+def write_pid_file(path: str, pid: int) -> None:
+    write_file(os.path.abspath(path), str(pid).encode())

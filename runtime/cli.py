@@ -263,27 +263,30 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
     if command in ("create", "run"):
         from runtime.cgroups import warm
         warm.start()  # first of all: it overlaps everything up to the cgroup's creation
-    from runtime import container
     from runtime.state import StateStore
     store = StateStore(globals_.get("root"))
     if command == "create":
-        container.create(store, operands[0], flags.get("bundle") or ".",
-                         console_socket=flags.get("console_socket"),
-                         pid_file=flags.get("pid_file"), no_pivot=bool(flags.get("no_pivot")),
-                         preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
+        from runtime.process.parent import create
+        create(store, operands[0], flags.get("bundle") or ".",
+               console_socket=flags.get("console_socket"),
+               pid_file=flags.get("pid_file"), no_pivot=bool(flags.get("no_pivot")),
+               preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
         return 0
     if command == "run":
-        return container.run(store, operands[0], flags.get("bundle") or ".",
-                             detach=bool(flags.get("detach")), keep=bool(flags.get("keep")),
-                             console_socket=flags.get("console_socket"),
-                             pid_file=flags.get("pid_file"),
-                             no_pivot=bool(flags.get("no_pivot")),
-                             preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
+        from runtime.run import run
+        return run(store, operands[0], flags.get("bundle") or ".",
+                   detach=bool(flags.get("detach")), keep=bool(flags.get("keep")),
+                   console_socket=flags.get("console_socket"),
+                   pid_file=flags.get("pid_file"),
+                   no_pivot=bool(flags.get("no_pivot")),
+                   preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
     if command == "start":
-        container.start(store, operands[0])
+        from runtime.start import start
+        start(store, operands[0])
         return 0
     if command == "state":
-        _print_json(container.state_dict(store, operands[0]))
+        from runtime.status import state_dict
+        _print_json(state_dict(store, operands[0]))
         return 0
     if command == "kill":
         from runtime.linux.constants import signal_number
@@ -291,13 +294,15 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
             number = signal_number(operands[1] if len(operands) > 1 else "TERM")
         except ValueError as exc:
             raise RuntimeFailure(str(exc)) from None
-        container.kill(store, operands[0], number, bool(flags.get("all")))
+        from runtime.kill import kill
+        kill(store, operands[0], number, bool(flags.get("all")))
         return 0
     if command == "delete":
         force = bool(flags.get("force"))
         if force and not os.path.lexists(store.path(operands[0])):
             return 0  # runc: delete -f of a missing container succeeds
-        container.delete(store, operands[0], force)
+        from runtime.delete import delete
+        delete(store, operands[0], force)
         return 0
     if command == "list":
         return _list(store, flags)
@@ -333,14 +338,14 @@ def _spec(flags: dict[str, Any]) -> int:
 
 
 def _list(store: Any, flags: dict[str, Any]) -> int:
-    from runtime import container
+    from runtime.status import state_dict
     fmt = flags.get("format") or "table"
     if fmt not in ("table", "json"):
         raise UsageError(f"list --format {fmt!r}: use table or json")
     states = []
     for container_id in store.ids():
         try:
-            states.append(container.state_dict(store, container_id))
+            states.append(state_dict(store, container_id))
         except RuntimeFailure:
             continue
     if flags.get("quiet"):
@@ -362,7 +367,7 @@ def _list(store: Any, flags: dict[str, Any]) -> int:
 
 
 def _exec(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
-    from runtime import container
+    from runtime.process.exec import build_exec_process, exec_process
     state = store.load(operands[0])
     gids = []
     for text in flags.get("additional_gids") or []:
@@ -370,16 +375,16 @@ def _exec(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
             gids.append(int(text))
         except ValueError:
             raise UsageError(f"--additional-gids {text!r} must be a number") from None
-    proc = container.build_exec_process(
+    proc = build_exec_process(
         state.config, args=operands[1:], process_json=flags.get("process"),
         cwd=flags.get("cwd"), env=flags.get("env") or [], user=flags.get("user"),
         tty=bool(flags.get("tty")), additional_gids=gids)
     if flags.get("no_new_privs"):
         proc["noNewPrivileges"] = True
-    return container.exec_process(store, operands[0], proc, detach=bool(flags.get("detach")),
-                                  console_socket=flags.get("console_socket"),
-                                  pid_file=flags.get("pid_file"),
-                                  preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
+    return exec_process(store, operands[0], proc, detach=bool(flags.get("detach")),
+                        console_socket=flags.get("console_socket"),
+                        pid_file=flags.get("pid_file"),
+                        preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
 
 
 if __name__ == "__main__":

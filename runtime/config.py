@@ -136,8 +136,9 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
                        "linux.namespaces")
     if rootless:
         if "user" not in seen:
-            yield _refusal("/linux/namespaces", "running as a non-root user needs a user "
-                           "namespace: make the config with `spec --rootless`")
+            yield _refusal("/linux/namespaces", "this config needs root: without root, a "
+                           "container needs a user namespace, so run as root or make the "
+                           "config rootless (`spec --rootless`)")
         yield from _rootless_mapping_problems(linux)
     mounts = config.get("mounts") or []
     for i, mount in enumerate(mounts if isinstance(mounts, list) else [mounts]):

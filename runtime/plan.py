@@ -60,8 +60,9 @@ def config_rules(config: dict[str, Any], bundle: str, rootless: bool
                  ) -> Iterator[tuple[str, bool, Callable[[], Any]]]:
     """(pointer, host-dependent, rule) for every check `create` makes without preparing
     anything; a rule raises RuntimeFailure to refuse."""
-    from runtime import capabilities, mounts, process, shape
+    from runtime import capabilities, mounts, shape
     from runtime.config import shape_problems
+    from runtime.process import setup as process
     typed = list(shape.problems(config))
     for pointer, sentence in typed:
         yield pointer, False, _raiser(RuntimeFailure(sentence, pointer=pointer))
@@ -216,10 +217,10 @@ def check(config: Any, bundle: str, *, rootless: bool | None = None) -> list[Pro
     for pointer, host, rule in config_rules(config, bundle, rootless):
         attempt(pointer, host, rule)
     if problems:
-        return problems + warnings(config)
+        return problems  # the rest (and the warnings) read values these refuse
     for pointer, host, rule in _prepared_rules(config, rootless):
         attempt(pointer, host, rule)
-    return problems + warnings(config)
+    return problems or warnings(config)
 
 
 def _prepared_rules(config: dict[str, Any], rootless: bool

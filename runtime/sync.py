@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from runtime.process import messages as msg
+
 
 class Channel:
     """Two pipes: child -> parent messages, parent -> child replies."""
@@ -53,7 +55,7 @@ class Channel:
     def send_fd(self, fd: int) -> None:
         import socket
         socket.send_fds(self.sock_child, [b"pty"], [fd])
-        self.send("pty")
+        self.send(msg.PTY)
         # Wait until the parent has sized the terminal: the process must not start first.
         self.wait_reply()
 

@@ -67,7 +67,6 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
             "(`bundlebench validate` lists them) before launching",
             problems,
         )
-    _check_privileges(bundle.config.data)
     container_id = container_id or new_container_id(bundle.path)
     try:
         validate_id(container_id)
@@ -81,14 +80,3 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
     except ShimError as error:
         raise BundlebenchError(f"could not launch {container_id}: {error}") from None
     return Launched(container_id, root, result.init_pid, result.shim_pid)
-
-
-def _check_privileges(config: dict) -> None:
-    if os.geteuid() == 0:
-        return
-    namespaces = config.get("linux", {}).get("namespaces", [])
-    if not any(isinstance(n, dict) and n.get("type") == "user" for n in namespaces):
-        raise BundlebenchError(
-            "this config needs root: run as root, or make it rootless "
-            "(`bundlebench spec --rootless`, or the rootless quick action in the app)"
-        )

@@ -67,7 +67,7 @@ def _check_executable(ctx: Context, program: str, process: dict[str, Any]) -> It
         return  # root.path is reported by its own check
     from runtime.config import env_list_to_dict
     from runtime.errors import RuntimeFailure
-    from runtime.process import find_executable
+    from runtime.process.setup import find_executable
 
     cwd = process.get("cwd") if isinstance(process.get("cwd"), str) else "/"
     env = env_list_to_dict([e for e in as_list(process.get("env")) if isinstance(e, str)])

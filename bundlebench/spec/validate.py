@@ -35,10 +35,17 @@ def validate(
     problems.extend(p for p in run_checks(config, bundle_dir) if p.pointer not in reported)
     if bundle_dir is None:
         return problems
-    runtime = runtime_problems(config, bundle_dir)
-    # validate == run: where the runtime speaks, its sentence is the one `create` prints.
-    taken = {p.pointer for p in runtime if p.is_error}
-    return [p for p in problems if p.pointer not in taken] + runtime
+    return merge_runtime(problems, runtime_problems(config, bundle_dir))
+
+
+def merge_runtime(problems: list[Problem], runtime: list[Problem]) -> list[Problem]:
+    """validate == run: every runtime refusal is shown in the runtime's words (the ones
+    `create` prints). One that the spec's checks already say, word for word, is told
+    once, with their hint; a spec warning where the runtime refuses is dropped."""
+    said = {(p.pointer, p.message) for p in problems}
+    refused = {p.pointer for p in runtime if p.is_error}
+    kept = [p for p in problems if p.is_error or p.pointer not in refused]
+    return kept + [p for p in runtime if (p.pointer, p.message) not in said]
 
 
 def runtime_problems(config: dict[str, Any], bundle_dir: Path) -> list[Problem]:

@@ -130,7 +130,7 @@ def container_pids(store: Any, state: Any, manager: Any) -> list[int]:
     """Host pids of the container: its cgroup's, else (no cgroup) its pid namespace's."""
     if manager is not None:
         return manager.pids()
-    from runtime.container import container_pids as by_namespace
+    from runtime.status import container_pids as by_namespace
     return by_namespace(state)
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from runtime import capabilities, container, devices, features, mounts, namespaces, process, seccomp
+from runtime import capabilities, devices, features, mounts, namespaces, seccomp
 from runtime.config import env_list_to_dict, load_bundle, merge_env, validate
 from runtime.errors import RuntimeFailure
 from runtime.ids import validate_id
@@ -23,6 +23,9 @@ from runtime.linux.constants import (
     MS_STRICTATIME,
     signal_number,
 )
+from runtime.process import exec as exec_stage
+from runtime.process import prepare, waiting
+from runtime.process import setup as process
 
 
 @pytest.mark.parametrize("good", ["a", "web1", "A_b+c.d-e", "x" * 1024, "1.2.3"])
@@ -163,14 +166,14 @@ def test_env_merging_like_runc_exec() -> None:
 
 def test_exec_process_from_config_and_flags() -> None:
     config = _config()
-    proc = container.build_exec_process(config, args=["ls", "-l"], process_json=None,
+    proc = exec_stage.build_exec_process(config, args=["ls", "-l"], process_json=None,
                                         cwd="/tmp", env=["X=1"], user="7:8", tty=False)
     assert proc["args"] == ["ls", "-l"] and proc["cwd"] == "/tmp"
     assert "X=1" in proc["env"] and proc["user"]["uid"] == 7 and proc["user"]["gid"] == 8
     assert proc["terminal"] is False
     assert config["process"]["args"] == ["sh"]  # the container's own process is untouched
     with pytest.raises(RuntimeFailure, match="command"):
-        container.build_exec_process(config, args=[], process_json=None, cwd=None, env=[],
+        exec_stage.build_exec_process(config, args=[], process_json=None, cwd=None, env=[],
                                      user=None, tty=False)
 
 
@@ -203,9 +206,9 @@ def test_user_spec_and_rlimits() -> None:
 
 
 def test_exit_code_convention() -> None:
-    assert container.exit_code(7 << 8) == 7
-    assert container.exit_code(9) == 137
-    assert container.exit_code(15) == 143
+    assert waiting.exit_code(7 << 8) == 7
+    assert waiting.exit_code(9) == 137
+    assert waiting.exit_code(15) == 143
 
 
 def test_namespace_plan_and_maps() -> None:
@@ -279,7 +282,7 @@ def test_not_applied_fields_are_named() -> None:
     config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
     config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}
     config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE"}
-    named = container.not_applied(config)
+    named = prepare.not_applied(config)
     assert "process.ioPriority" in named
     assert not {"hooks", "linux.seccomp", "linux.maskedPaths", "linux.readonlyPaths"} & set(named)
 

@@ -1,0 +1,51 @@
+"""delete: kill what is left (with --force), tear the cgroup down, remove the state dir,
+then run the poststop hooks."""
+
+from __future__ import annotations
+
+import os
+
+from runtime import state as st
+from runtime.errors import RuntimeFailure
+from runtime.hooks_host import run_host_hooks
+from runtime.kill import kill_and_reap
+from runtime.status import container_pids, container_status
+
+
+def delete(store: st.StateStore, container_id: str, force: bool = False,
+           state: st.ContainerState | None = None) -> None:
+    """Remove a container (state: its state, when the caller has it at hand)."""
+    lock = store.lock(container_id, missing_ok=False)
+    try:
+        if state is None:
+            try:
+                state = store.load(container_id)
+            except RuntimeFailure:
+                if not force:
+                    raise
+        if state is not None:
+            status = container_status(store, state)
+            if status != st.STOPPED:
+                if not force:
+                    raise RuntimeFailure(f"cannot delete container {container_id!r}: it is "
+                                         f"{status}; stop it first or use delete --force")
+                for pid in reversed(container_pids(state)):
+                    kill_and_reap(pid)
+                _wait_gone(state)
+        # Raises (keeping the state dir, so delete can be retried) if the cgroup stays busy.
+        from runtime.cgroups import manager as cgroups
+        cgroups.teardown(store.path(container_id))
+        store.remove_dir(container_id)
+    finally:
+        os.close(lock)
+    if state is not None:
+        run_host_hooks(state, "poststop", st.STOPPED)
+
+
+def _wait_gone(state: st.ContainerState) -> None:
+    import time
+    for _ in range(1000):
+        if not st.is_alive(state.pid, state.starttime):
+            return
+        time.sleep(0.005)
+    raise RuntimeFailure(f"container {state.id!r} init (pid {state.pid}) did not die")

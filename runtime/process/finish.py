@@ -1,0 +1,95 @@
+"""The common finish of the init and of exec: rlimits, identity, capabilities, cwd,
+no_new_privs, the start handshake, LSM labels, seccomp, closing fds, execve (through the
+sealed helper)."""
+
+from __future__ import annotations
+
+import os
+
+from runtime.config import env_list_to_dict
+from runtime.errors import RuntimeFailure
+from runtime.process.prepare import Security
+from runtime.sync import Channel
+from runtime.trace import Tracer
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: bool,
+                   preserve_fds: int, before_exec, channel: Channel,
+                   security: Security | None = None) -> None:
+    """Shared by create and exec: rlimits .. execve. Reports `ready` before blocking.
+
+    The LSM labels and the seccomp filter come after before_exec (which runs the
+    startContainer hooks); a failure there can only go to fd 2."""
+    from runtime import capabilities
+    from runtime.linux import libc, sealed_exec  # ctypes: only where syscalls happen
+    from runtime.process import setup
+    security = security or Security()
+    nnp = bool(proc.get("noNewPrivileges"))
+    # Made before any seccomp filter, which may forbid memfd_create (CVE-2019-5736).
+    try:
+        helper = tracer.call("exec_helper", "memfd_create('bundlebench-exec', MFD_CLOEXEC|"
+                             "MFD_ALLOW_SEALING) + F_ADD_SEALS(WRITE|GROW|SHRINK|SEAL)",
+                             sealed_exec.helper_fd)
+    except OSError as exc:
+        raise RuntimeFailure(f"the sealed exec helper cannot be made: {exc.strerror or exc} "
+                             "(the runtime needs memfd_create with sealing, Linux 3.17+)"
+                             ) from None
+    setup.set_rlimits(proc, tracer)
+    setup.set_oom_score_adj(proc.get("oomScoreAdj"), tracer)
+    if security.seccomp is not None and not nnp:
+        # Without no_new_privs loading needs CAP_SYS_ADMIN, which the user switch drops.
+        security.seccomp.load(tracer)
+    caps = capabilities.masks(proc.get("capabilities"))
+    capabilities.drop_bounding(caps["bounding"], tracer)
+    libc.prctl(libc.PR_SET_KEEPCAPS, 1)
+    setup.set_user(proc.get("user") or {}, setgroups_allowed, tracer)
+    capabilities.apply_sets(caps, tracer)
+    libc.prctl(libc.PR_SET_KEEPCAPS, 0)
+    setup.enter_cwd(proc.get("cwd") or "/", tracer)
+    env = env_list_to_dict(proc.get("env") or [])
+    setup.ensure_home(env, int((proc.get("user") or {}).get("uid", 0)))
+    path = setup.find_executable(proc["args"][0], env)
+    setup.refuse_self_exe_interpreter(path)
+    if nnp:
+        setup.no_new_privileges(tracer)
+    umask = (proc.get("user") or {}).get("umask")
+    os.umask(0o022 if umask is None else int(umask))
+    for fd in range(3, 3 + preserve_fds):
+        try:  # noqa: SIM105 (no contextlib on the start path)
+            os.set_inheritable(fd, True)
+        except OSError:
+            pass
+    tracer.flush()  # before_exec may block until `start`: the trace is complete meanwhile
+    before_exec()
+    program = security.seccomp if nnp else None
+    if security.labels:
+        from runtime import lsm
+        try:
+            lsm.apply(security.labels, "/proc", tracer)
+        except RuntimeFailure as exc:
+            tracer.close()
+            os.write(2, f"bundlebench-runtime: {exc}\n".encode())
+            os._exit(1)
+    if program is not None:
+        tracer.emit("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {program.flags:#x}, "
+                    f"<{program.rules} rules, {program.instructions} BPF instructions>)")
+    tracer.emit("exec", f"execveat(<sealed exec helper>) -> execve({path!r}, {proc['args']!r})")
+    tracer.close()
+    channel.close()
+    setup.reset_signals()
+    setup.close_fds_from(3 + preserve_fds, keep=helper)
+    if program is not None:
+        try:
+            program.load()
+        except RuntimeFailure as exc:
+            os.write(2, f"bundlebench-runtime: {exc}\n".encode())
+            os._exit(1)
+    try:
+        sealed_exec.execve(path, proc["args"], env, fd=helper)
+    except OSError as exc:
+        os.write(2, f"bundlebench-runtime: exec {path}: {exc.strerror}\n".encode())
+        os._exit(127)

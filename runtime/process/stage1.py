@@ -1,0 +1,85 @@
+"""Stage 1: join and unshare namespaces (the user namespace first, while P writes its id
+maps), then fork the init, PID 1 of a new pid namespace. Its one error path reports to P."""
+
+from __future__ import annotations
+
+import os
+
+from runtime.errors import RuntimeFailure
+from runtime.linux.constants import NAMESPACES
+from runtime.process import messages as msg
+from runtime.process.child import report_failure, write_small_file
+from runtime.process.context import InitContext
+from runtime.process.init import run_init
+
+
+def child_main(ctx: InitContext) -> None:
+    """Stage 1, then (in the grandchild) stage 2. Never returns."""
+    code = 1
+    try:
+        # The flock belongs to the open file description: a child holding it would block
+        # `start` for ever.
+        os.close(ctx.lock_fd)
+        ctx.channel.child_side()
+        run_stage1(ctx)
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - a child must never unwind into the CLI
+        report_failure(ctx.channel, exc)
+    finally:
+        ctx.tracer.flush()
+        os._exit(code)
+
+
+def run_stage1(ctx: InitContext) -> None:
+    if ctx.cgroup is not None and ctx.join_in_child:
+        # Before any setns/unshare: the init, pid 1 and a later cgroup namespace are all
+        # rooted in the container's cgroup.
+        ctx.cgroup.join(0)
+    from runtime.linux import libc  # ctypes: only where syscalls happen
+    tracer = ctx.tracer
+    libc.prctl(libc.PR_SET_DUMPABLE, 0)
+    libc.prctl(libc.PR_SET_PDEATHSIG, 9)
+    for kind, fd in ctx.ns_fds:
+        flag = NAMESPACES[kind][0]
+        tracer.call("namespace", f"setns(<{kind} ns>, CLONE_NEW{NAMESPACES[kind][1].upper()})",
+                    libc.setns, fd, flag)
+    if ctx.ns_plan.unshare_user:
+        # The parent writes our id maps; /proc/PID of a non-dumpable task is root's.
+        libc.prctl(libc.PR_SET_DUMPABLE, 1)
+        tracer.call("namespace", "unshare(CLONE_NEWUSER)", libc.unshare, NAMESPACES["user"][0])
+        ctx.channel.send(msg.USERNS)
+        if ctx.channel.wait_reply() != msg.OK:
+            raise RuntimeFailure("the runtime did not write the user namespace id maps")
+        libc.prctl(libc.PR_SET_DUMPABLE, 0)
+        try:
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
+        except OSError:
+            pass  # container root is not mapped; the process user decides later
+    if ctx.ns_plan.unshare_flags:
+        names = "|".join(f"CLONE_NEW{NAMESPACES[k][1].upper()}" for k, (flag, _) in
+                         NAMESPACES.items() if flag & ctx.ns_plan.unshare_flags)
+        tracer.call("namespace", f"unshare({names})", libc.unshare, ctx.ns_plan.unshare_flags)
+    offsets = (ctx.config.get("linux") or {}).get("timeOffsets")
+    if offsets and ctx.ns_plan.unshare_flags & NAMESPACES["time"][0]:
+        text = "".join(f"{clock} {int(v.get('secs', 0))} {int(v.get('nanosecs', 0))}\n"
+                       for clock, v in offsets.items())
+        tracer.call("namespace", f"write(/proc/self/timens_offsets, {text!r})",
+                    write_small_file, "/proc/self/timens_offsets", text)
+        # The init will read a shifted CLOCK_MONOTONIC: its trace times must not be.
+        shift = offsets.get("monotonic") or {}
+        tracer.clock_offset = (int(shift.get("secs", 0)) * 1_000_000
+                               + int(shift.get("nanosecs", 0)) // 1000)
+    tracer.flush()
+    pid = os.fork()
+    if pid:
+        ctx.channel.send(msg.PID, str(pid))
+        return
+    try:
+        run_init(ctx)
+    except BaseException as exc:  # noqa: BLE001 - the init must never unwind either
+        report_failure(ctx.channel, exc)
+    tracer.flush()
+    os._exit(1)
+
+
