@@ -39,13 +39,22 @@ def validate(
 
 
 def merge_runtime(problems: list[Problem], runtime: list[Problem]) -> list[Problem]:
-    """validate == run: every runtime refusal is shown in the runtime's words (the ones
-    `create` prints). One that the spec's checks already say, word for word, is told
-    once, with their hint; a spec warning where the runtime refuses is dropped."""
-    said = {(p.pointer, p.message) for p in problems}
-    refused = {p.pointer for p in runtime if p.is_error}
-    kept = [p for p in problems if p.is_error or p.pointer not in refused]
-    return kept + [p for p in runtime if (p.pointer, p.message) not in said]
+    """validate == run: each runtime refusal is shown in the runtime's words (the ones
+    `create` prints), in place of what the spec's checks say of that field, keeping
+    their hint; each mistake is still told once."""
+    refusals: dict[str, list[Problem]] = {}
+    for item in runtime:
+        if item.is_error:
+            refusals.setdefault(item.pointer, []).append(item)
+    merged: list[Problem] = []
+    for problem in problems:
+        if problem.pointer not in refusals:
+            merged.append(problem)
+        elif problem.pointer not in {p.pointer for p in merged}:
+            merged += [Problem(r.pointer, r.severity, r.message, problem.hint)
+                       for r in refusals[problem.pointer]]
+    shown = {p.pointer for p in merged}
+    return merged + [r for r in runtime if r.pointer not in shown or not r.is_error]
 
 
 def runtime_problems(config: dict[str, Any], bundle_dir: Path) -> list[Problem]:
