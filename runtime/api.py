@@ -100,29 +100,29 @@ class Runtime:
 
     def pause(self, container_id: str) -> None:
         """Freeze every process of the container (state becomes paused)."""
-        from runtime.cgroups import commands
-        commands.pause(self.store, {}, [container_id])
+        from runtime.cgroups import control
+        control.pause(self.store, container_id)
 
     def resume(self, container_id: str) -> None:
         """Thaw a paused container."""
-        from runtime.cgroups import commands
-        commands.resume(self.store, {}, [container_id])
+        from runtime.cgroups import control
+        control.resume(self.store, container_id)
 
     def ps(self, container_id: str) -> list[int]:
         """Host pids of the container's processes."""
-        from runtime.cgroups import commands
-        return commands.container_pids(self.store, self.store.load(container_id),
-                                       commands.load_manager(self.store, container_id))
+        from runtime.cgroups import control
+        return control.container_pids(self.store, self.store.load(container_id),
+                                      control.load_manager(self.store, container_id))
 
     def stats(self, container_id: str) -> dict[str, Any]:
         """runc's stats data: cpu, memory, pids, blkio, hugetlb, ..."""
-        from runtime.cgroups import commands
-        return commands.container_stats(self.store, container_id)
+        from runtime.cgroups import control
+        return control.container_stats(self.store, container_id)
 
     def update(self, container_id: str, resources: dict[str, Any]) -> list[str]:
         """Apply a linux.resources fragment to a live container; returns warnings."""
-        from runtime.cgroups import commands
-        return commands.apply_update(self.store, container_id, resources)
+        from runtime.cgroups import control
+        return control.apply_update(self.store, container_id, resources)
 
     def trace(self, container_id: str) -> list[dict[str, Any]]:
         """The setup trace events of a container, oldest first."""

@@ -13,11 +13,14 @@ from runtime.linux.constants import (
     NAMESPACES,
 )
 
+# The runtime-spec features document's linux.cgroup object for this implementation.
+_FEATURES_CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
+                   "rdma": False}
+
 
 def features() -> dict[str, Any]:
     """What is recognized and applied; AppArmor/SELinux only where the host enables them."""
     from runtime import lsm, seccomp
-    from runtime.cgroups.commands import FEATURES_CGROUP
     from runtime.hooks import HOOK_KINDS
     options = set(MOUNT_FLAGS) | set(MOUNT_PROPAGATION) | set(MOUNT_RECURSIVE_ATTRS)
     options.add("defaults")
@@ -29,7 +32,7 @@ def features() -> dict[str, Any]:
         "linux": {
             "namespaces": sorted(NAMESPACES),
             "capabilities": sorted(CAPABILITIES, key=CAPABILITIES.__getitem__),
-            "cgroup": dict(FEATURES_CGROUP),
+            "cgroup": dict(_FEATURES_CGROUP),
             "seccomp": seccomp.features(),
             "apparmor": {"enabled": lsm.apparmor_enabled()},
             "selinux": {"enabled": lsm.selinux_enabled()},

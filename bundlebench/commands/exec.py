@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bundlebench.containers.launch import runtime_root
     from bundlebench.errors import BundlebenchError
-    from runtime.shim import default_runtime_command
+    from shim import default_runtime_command
 
     command = list(args.command)
     if command[:1] == ["--"]:

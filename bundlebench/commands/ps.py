@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from bundlebench.commands._containers import runtime_api, runtime_call
-    from runtime.attach_protocol import read_exit
+    from shim.protocol import read_exit
 
     api = runtime_api(args.root)
     containers = runtime_call(api.list)

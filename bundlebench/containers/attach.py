@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bundlebench.errors import BundlebenchError
-from runtime.attach_protocol import DATA, EXIT, AttachClient
+from shim.protocol import DATA, EXIT, AttachClient
 
 DETACH_KEYS = b"\x10\x11"  # ctrl+p ctrl+q, as docker and podman use
 
@@ -79,7 +79,7 @@ def connect(state_dir: str, container_id: str) -> AttachClient:
             "bundlebench, or it has already ended (`bundlebench ps` shows its status)"
         ) from None
     except (ConnectionRefusedError, ConnectionResetError):
-        from runtime.attach_protocol import read_exit
+        from shim.protocol import read_exit
 
         record = read_exit(state_dir)
         if record is not None:

@@ -57,7 +57,7 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
     from bundlebench.bundle import Bundle
     from bundlebench.spec.validate import validate
     from runtime.ids import validate_id
-    from runtime.shim import ShimError, launch
+    from shim import ShimError, launch
 
     bundle = Bundle.open(bundle_path)
     problems = [p for p in validate(bundle.config.data, bundle.path) if p.severity == "error"]

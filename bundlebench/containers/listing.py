@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.attach_protocol import ATTACH_SOCKET, read_exit
+from shim.protocol import ATTACH_SOCKET, read_exit
 
 STOP_TIMEOUT = 10.0
 
@@ -87,7 +87,7 @@ def remove_container(root: str, container_id: str, timeout: float = 5.0) -> None
     with that write, so a running container is killed and its shim awaited first.
     """
     from runtime.api import Runtime
-    from runtime.attach_protocol import SHIM_PID_FILE
+    from shim.protocol import SHIM_PID_FILE
 
     api = Runtime(root)
     state_dir = os.path.join(root, container_id)

@@ -20,7 +20,7 @@ import termios
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from runtime.attach_protocol import DATA, EXIT, AttachClient
+from shim.protocol import DATA, EXIT, AttachClient
 
 PUMP_LIMIT = 4 << 20  # bytes taken in one pump: enough to coalesce a flood
 
@@ -197,7 +197,7 @@ class PtyTransport:
 
 def exec_argv(root: str, container_id: str, command: list[str]) -> list[str]:
     """`bundlebench-runtime --root ROOT exec --tty ID CMD...`."""
-    from runtime.shim import default_runtime_command
+    from shim import default_runtime_command
 
     return [*default_runtime_command(), "--root", root, "exec", "--tty", container_id,
             *command]

@@ -329,8 +329,9 @@ def test_commands_on_a_live_process(cgroup_name: str, tmp_path, capsys) -> None:
     import io
     import json
 
-    from runtime.cgroups import commands
+    from runtime.cli import cgroups as commands
     from runtime.state import ContainerState, StateStore, proc_stat
+    from runtime.status import container_status
     cg = _setup(cgroup_name, {"pids": {"limit": 30}})
     counter = str(tmp_path / "n")
     child = Child(_counter_code(counter))
@@ -348,9 +349,9 @@ def test_commands_on_a_live_process(cgroup_name: str, tmp_path, capsys) -> None:
         store.save(state)
         manager.save(cg, store.path("live"))
         commands.pause(store, {}, ["live"])
-        assert commands.status(store, state) == "paused"
+        assert container_status(store, state) == "paused"
         commands.resume(store, {}, ["live"])
-        assert commands.status(store, state) == "running"
+        assert container_status(store, state) == "running"
         commands.ps(store, {"format": "json"}, ["live"])
         assert child.pid in json.loads(capsys.readouterr().out)
         commands.ps(store, {}, ["live"])
@@ -430,7 +431,7 @@ def test_events_reports_a_real_oom(cgroup_name: str, tmp_path) -> None:
     import json
     import threading
 
-    from runtime.cgroups import commands
+    from runtime.cli import cgroups as commands
     from runtime.state import ContainerState, StateStore, proc_stat
     limit = 32 << 20
     cg = _setup(cgroup_name, {"memory": {"limit": limit, "swap": limit}})

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.attach_protocol import DATA, EXIT, AttachClient, read_exit
-from runtime.shim import ShimError, launch
+from shim import ShimError, launch
+from shim.protocol import DATA, EXIT, AttachClient, read_exit
 from tests.integration.conftest import ROOT_ONLY, Runner
 
 pytestmark = ROOT_ONLY
@@ -117,7 +117,7 @@ def test_two_clients_see_the_same_output(rt: Runner, shell) -> None:
 def test_container_survives_a_killed_client(rt: Runner, shell) -> None:
     cid, result = shell
     code = (
-        "from runtime.attach_protocol import AttachClient\n"
+        "from shim.protocol import AttachClient\n"
         f"c = AttachClient({str(rt.root / cid)!r}); c.send_input(b'echo from-victim\\n')\n"
         "import time; time.sleep(60)\n"
     )

@@ -27,7 +27,7 @@ def _shims(root: Path) -> list[int]:
     found = []
     for process in psutil.process_iter(["cmdline"]):
         cmdline = process.info["cmdline"] or []
-        if "runtime.shim" in cmdline and str(root) in cmdline:
+        if "shim" in cmdline and str(root) in cmdline:
             found.append(process.pid)
     return found
 

@@ -1,4 +1,4 @@
-"""runtime.cgroups.commands: pause, resume, ps, events and update against a real state
+"""runtime.cli.cgroups: pause, resume, ps, events and update against a real state
 store in a tmp dir and a fake cgroup v2 dir (plain files)."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cgroups import commands, manager
+from runtime.cgroups import control, manager
 from runtime.cgroups.v2 import V2Manager
+from runtime.cli import cgroups as commands
 from runtime.errors import RuntimeFailure
 from runtime.state import ContainerState, StateStore, proc_stat
+from runtime.status import container_status
 
 FILES = {"cgroup.procs": "", "cgroup.freeze": "0", "cgroup.events": "frozen 0\n",
          "memory.max": "", "memory.swap.max": "", "memory.current": "100",
@@ -44,18 +46,18 @@ def env(tmp_path: Path):
 def test_status_paused_pause_resume(env) -> None:
     store, cgdir = env
     state = store.load("c1")
-    assert commands.status(store, state) == "running"
+    assert container_status(store, state) == "running"
     with pytest.raises(RuntimeFailure, match="not paused"):
         commands.resume(store, {}, ["c1"])
     (cgdir / "cgroup.events").write_text("frozen 1\n")
     assert commands.pause(store, {}, ["c1"]) == 0
     assert (cgdir / "cgroup.freeze").read_text() == "1"
-    assert commands.status(store, state) == "paused"
+    assert container_status(store, state) == "paused"
     with pytest.raises(RuntimeFailure, match="it is paused, not running"):
         commands.pause(store, {}, ["c1"])
     (cgdir / "cgroup.events").write_text("frozen 0\n")
     assert commands.resume(store, {}, ["c1"]) == 0
-    assert commands.status(store, state) == "running"
+    assert container_status(store, state) == "running"
 
 
 def test_pause_without_cgroup_is_explained(env) -> None:
@@ -138,12 +140,12 @@ def test_resources_from_flags_and_merge(tmp_path: Path) -> None:
                                               "cpuset_cpus": "0"})
     assert fragment == {"cpu": {"shares": 100, "quota": 5000, "cpus": "0"},
                         "pids": {"limit": 7}, "memory": {"limit": 64 << 20}}
-    merged = commands.merge_resources({"memory": {"limit": 1, "swap": 5},
+    merged = control.merge_resources({"memory": {"limit": 1, "swap": 5},
                                        "devices": [{"allow": False}]}, fragment)
     assert merged["memory"] == {"limit": 64 << 20, "swap": 5}
     assert merged["devices"] == [{"allow": False}]
     with pytest.raises(RuntimeFailure, match="cannot change linux.resources.devices"):
-        commands.merge_resources({}, {"devices": []})
+        control.merge_resources({}, {"devices": []})
     with pytest.raises(RuntimeFailure, match="Intel RDT"):
         commands.resources_from_flags({"l3_cache_schema": "L3:0=f"})
     stdin = io.StringIO('{"pids": {"limit": 9}}')

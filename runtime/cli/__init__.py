@@ -97,15 +97,15 @@ OPERANDS = {"create": (1, 1), "run": (1, 1), "start": (1, 1), "state": (1, 1), "
             "kill": (1, 2), "delete": (1, 1), "features": (0, 0), "spec": (0, 0),
             "exec": (1, None)}
 
-# runtime.cgroups.commands supplies these (pause, resume, ps, events, update); merged in
+# runtime.cli.cgroups supplies these (pause, resume, ps, events, update); merged in
 # only when one of them runs, to keep `run` from importing it.
 CGROUP_COMMANDS = ("pause", "resume", "ps", "events", "update")
 
 
 def _cgroup_tables() -> None:
-    from runtime.cgroups import commands
-    COMMAND_FLAGS.update(commands.FLAGS)
-    OPERANDS.update(commands.OPERANDS)
+    from runtime.cli import cgroups
+    COMMAND_FLAGS.update(cgroups.FLAGS)
+    OPERANDS.update(cgroups.OPERANDS)
 
 
 class UsageError(RuntimeFailure):
@@ -309,8 +309,8 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
     if command == "exec":
         return _exec(store, flags, operands)
     if command in CGROUP_COMMANDS:
-        from runtime.cgroups import commands
-        return commands.HANDLERS[command](store, flags, operands)
+        from runtime.cli import cgroups
+        return cgroups.HANDLERS[command](store, flags, operands)
     raise UsageError(f"unknown command {command!r}")
 
 

@@ -2,19 +2,16 @@
 
 Each handler takes the runtime's StateStore, the parsed flags (the CLI's dict, keys as in
 FLAGS below) and the operands, prints what runc prints, and returns the exit code;
-failures raise RuntimeFailure with one sentence. Wiring in runtime/cli.py:
-
-    COMMAND_FLAGS.update(cgroups.commands.FLAGS); OPERANDS.update(cgroups.commands.OPERANDS)
-    if command in cgroups.commands.HANDLERS:
-        return cgroups.commands.HANDLERS[command](store, flags, operands)
+failures raise RuntimeFailure with one sentence. The work itself is runtime.cgroups.control
+(which the API calls too); runtime/cli/__init__.py merges FLAGS, OPERANDS and HANDLERS.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
+from runtime.cgroups import control
 from runtime.errors import RuntimeFailure
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -42,96 +39,25 @@ FLAGS: dict[str, FlagTable] = {
 OPERANDS: dict[str, tuple[int, int | None]] = {
     "pause": (1, 1), "resume": (1, 1), "ps": (1, None), "events": (1, 1), "update": (1, 1)}
 
-# The runtime-spec features document's linux.cgroup object for this implementation.
-FEATURES_CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
-                   "rdma": False}
 
 PAUSED = "paused"
-
-
-# -- shared -----------------------------------------------------------------------------------
-
-def load_manager(store: Any, container_id: str) -> Any:
-    """The cgroup manager recorded for a container, or None."""
-    from runtime.cgroups.manager import load
-    return load(store.path(container_id))
-
-
-def status(store: Any, state: Any, manager: Any = None) -> str:
-    """The container's status with `paused` for a frozen cgroup (runc's rule: a created or
-    running container whose cgroup is frozen is paused)."""
-    from runtime.cgroups.freeze import is_paused
-    base = store.status(state)
-    if base in ("created", "running"):
-        if manager is None:
-            manager = load_manager(store, state.id)
-        if manager is not None and is_paused(manager):
-            return PAUSED
-    return base
-
-
-def signal_all(manager: Any, signal_number: int) -> list[int]:
-    """kill --all: the signal to every process of the cgroup (see freeze.signal_all)."""
-    from runtime.cgroups.freeze import signal_all as _signal_all
-    return _signal_all(manager, signal_number)
-
-
-def _locked(store: Any, container_id: str, func: Callable[[Any, Any], Any]) -> Any:
-    lock = store.lock(container_id)
-    try:
-        state = store.load(container_id)
-        return func(state, load_manager(store, container_id))
-    finally:
-        os.close(lock)
-
-
-def _need_manager(manager: Any, container_id: str, what: str) -> Any:
-    if manager is None:
-        raise RuntimeFailure(f"cannot {what} container {container_id!r}: it has no cgroup "
-                             "(cgroups were not available when it was created)")
-    return manager
 
 
 # -- pause / resume ---------------------------------------------------------------------------
 
 def pause(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
     """`pause ID`: freeze every process of a created or running container."""
-    from runtime.cgroups import freeze
-    container_id = operands[0]
-
-    def run(state: Any, manager: Any) -> int:
-        current = status(store, state, manager)
-        if current not in ("created", "running"):
-            raise RuntimeFailure(f"cannot pause container {container_id!r}: it is {current}, "
-                                 "not running")
-        freeze.freeze(_need_manager(manager, container_id, "pause"))
-        return 0
-    return _locked(store, container_id, run)
+    control.pause(store, operands[0])
+    return 0
 
 
 def resume(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
     """`resume ID`: thaw a paused container."""
-    from runtime.cgroups import freeze
-    container_id = operands[0]
-
-    def run(state: Any, manager: Any) -> int:
-        current = status(store, state, manager)
-        if current != PAUSED:
-            raise RuntimeFailure(f"cannot resume container {container_id!r}: it is "
-                                 f"{current}, not paused")
-        freeze.thaw(manager)
-        return 0
-    return _locked(store, container_id, run)
+    control.resume(store, operands[0])
+    return 0
 
 
 # -- ps ---------------------------------------------------------------------------------------
-
-def container_pids(store: Any, state: Any, manager: Any) -> list[int]:
-    """Host pids of the container: its cgroup's, else (no cgroup) its pid namespace's."""
-    if manager is not None:
-        return manager.pids()
-    from runtime.status import container_pids as by_namespace
-    return by_namespace(state)
 
 
 def ps(store: Any, flags: dict[str, Any], operands: list[str],
@@ -143,10 +69,10 @@ def ps(store: Any, flags: dict[str, Any], operands: list[str],
     if fmt not in ("table", "json"):
         raise RuntimeFailure(f"ps --format {fmt!r}: use table or json", 2)
     state = store.load(container_id)
-    manager = load_manager(store, container_id)
+    manager = control.load_manager(store, container_id)
     if store.status(state) == "stopped":
         raise RuntimeFailure(f"cannot ps container {container_id!r}: it is stopped")
-    pids = container_pids(store, state, manager)
+    pids = control.container_pids(store, state, manager)
     if fmt == "json":
         import json
         sys.stdout.write(json.dumps(pids, separators=(",", ":")) + "\n")
@@ -242,7 +168,7 @@ def events(store: Any, flags: dict[str, Any], operands: list[str],
     state = store.load(container_id)
     if store.status(state) == "stopped":
         raise RuntimeFailure(f"container {container_id!r} is not running")
-    manager = _need_manager(load_manager(store, container_id), container_id,
+    manager = control.need_manager(control.load_manager(store, container_id), container_id,
                             "report events of")
     if flags.get("stats"):
         out.write(event("stats", container_id, stats.stats(manager)))
@@ -368,56 +294,13 @@ def resources_from_flags(flags: dict[str, Any], stdin: Any = None) -> dict[str, 
     return update
 
 
-def merge_resources(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """current with update's fields laid over it, one level deep (runc's update keeps
-    every field the update does not name). Devices cannot be updated."""
-    import copy
-    merged = copy.deepcopy(current or {})
-    for key, value in update.items():
-        if key == "devices":
-            raise RuntimeFailure("update cannot change linux.resources.devices (runc "
-                                 "neither): recreate the container")
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key].update(value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def apply_update(store: Any, container_id: str, fragment: dict[str, Any]) -> list[str]:
-    """Lay a linux.resources fragment over a live container's limits, apply them, and
-    record them in its state (the API behind `update`). Returns warnings."""
-
-    def run(state: Any, manager: Any) -> list[str]:
-        current = status(store, state, manager)
-        if current == "stopped":
-            raise RuntimeFailure(f"cannot update container {container_id!r}: it is stopped")
-        manager = _need_manager(manager, container_id, "update")
-        linux = state.config.setdefault("linux", {})
-        merged = merge_resources(linux.get("resources") or {}, fragment)
-        applied = {k: v for k, v in merged.items() if k != "devices"}
-        warnings = manager.apply(applied, None, update=True)
-        linux["resources"] = merged
-        store.save(state)
-        return warnings
-    return _locked(store, container_id, run)
-
-
 def update(store: Any, flags: dict[str, Any], operands: list[str], stdin: Any = None) -> int:
     """`update [-r FILE|-] [--memory N --cpu-quota N --pids-limit N ...] ID`: change the
     limits of a live container and record them in its state."""
     fragment = resources_from_flags(flags, stdin)
-    for warning in apply_update(store, operands[0], fragment):
+    for warning in control.apply_update(store, operands[0], fragment):
         sys.stderr.write(f"bundlebench-runtime: warning: {warning}\n")
     return 0
-
-
-def container_stats(store: Any, container_id: str) -> dict[str, Any]:
-    """The runc stats data of a container (the API behind `events --stats`)."""
-    from runtime.cgroups import stats
-    manager = _need_manager(load_manager(store, container_id), container_id,
-                            "report the stats of")
-    return stats.stats(manager)
 
 
 HANDLERS: dict[str, Callable[[Any, dict[str, Any], list[str]], int]] = {

@@ -1,0 +1,3 @@
+from shim.daemon import main
+
+raise SystemExit(main())
