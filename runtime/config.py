@@ -103,7 +103,8 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
         kind = rlimit.get("type") if isinstance(rlimit, dict) else None
         if not isinstance(kind, str) or kind not in RLIMITS:
             yield _refusal(f"/process/rlimits/{i}/type",
-                           f"process.rlimits type {kind!r} is unknown")
+                           f"process.rlimits[{i}].type {kind!r} is not an allowed value: "
+                           "use an RLIMIT_ name such as RLIMIT_NOFILE")
     linux = config.get("linux") or {}
     if not isinstance(linux, dict):
         linux = {}
@@ -113,7 +114,8 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
         kind = ns.get("type") if isinstance(ns, dict) else None
         if not isinstance(kind, str) or kind not in NAMESPACES:
             yield _refusal(f"/linux/namespaces/{i}/type",
-                           f"linux.namespaces type {kind!r} is unknown")
+                           f"linux.namespaces[{i}].type {kind!r} is not an allowed value: "
+                           f"use one of {', '.join(NAMESPACES)}")
         elif kind in seen:
             yield _refusal(f"/linux/namespaces/{i}/type",
                            f"linux.namespaces lists {kind!r} twice")

@@ -6,7 +6,7 @@ import os
 
 from runtime import state as st
 from runtime.errors import RuntimeFailure
-from runtime.status import container_pids, container_status
+from runtime.status import PAUSED, container_pids, container_status
 
 
 def kill(store: st.StateStore, container_id: str, signal_number: int, all_: bool = False
@@ -15,20 +15,20 @@ def kill(store: st.StateStore, container_id: str, signal_number: int, all_: bool
     try:
         state = store.load(container_id)
         status = container_status(store, state)
-        if status not in (st.CREATED, st.RUNNING, "paused"):
+        if status not in (st.CREATED, st.RUNNING, PAUSED):
             raise RuntimeFailure(f"cannot kill container {container_id!r}: it is {status}")
         from runtime.cgroups import manager as cgroups
         cgroup = cgroups.load(store.path(container_id))
         if all_ and cgroup is not None:
-            from runtime.cgroups import commands
-            commands.signal_all(cgroup, signal_number)
+            from runtime.cgroups.freeze import signal_all
+            signal_all(cgroup, signal_number)
         else:
             for pid in container_pids(state) if all_ else [state.pid]:
                 try:  # noqa: SIM105 (no contextlib on the start path)
                     os.kill(pid, signal_number)
                 except ProcessLookupError:
                     pass
-        if signal_number == 9 and status == "paused":
+        if signal_number == 9 and status == PAUSED:
             # A frozen task does not die until thawed.
             from runtime.cgroups import freeze
             freeze.thaw(cgroup)

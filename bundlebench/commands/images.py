@@ -40,7 +40,7 @@ def _short(digest: str | None) -> str:
 
 
 def _size(count: int | None) -> str:
-    from bundlebench.tui.format import human_size
+    from bundlebench.format import human_size
     return "?" if count is None else human_size(count, decimal=True)
 
 

@@ -66,5 +66,5 @@ def split_ref(image: Path, ref: str | None) -> tuple[Path, str | None]:
 
 
 def _size(count: int) -> str:
-    from bundlebench.tui.format import human_size
+    from bundlebench.format import human_size
     return human_size(count)

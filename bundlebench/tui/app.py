@@ -15,8 +15,8 @@ from textual.screen import ModalScreen, Screen
 
 from bundlebench.bundle.model import Bundle
 from bundlebench.bundle.rootfs import Rootfs
+from bundlebench.format import problem_summary
 from bundlebench.spec.problems import Problem
-from bundlebench.tui.format import problem_summary
 from bundlebench.tui.screens.confirm import ConfirmScreen
 from bundlebench.tui.screens.help import HelpScreen
 from bundlebench.tui.screens.rootfs import RootfsScreen

@@ -13,7 +13,8 @@ from runtime.process import messages as msg
 from runtime.process.child import host_pid, report_failure
 from runtime.process.finish import finish_process
 from runtime.process.parent import size_like_caller
-from runtime.process.prepare import Security, preload, prepare_security
+from runtime.process.preload import preload
+from runtime.process.prepare import Security, prepare_security
 from runtime.process.waiting import exit_code, wait_forwarding
 from runtime.status import container_status
 from runtime.sync import Channel

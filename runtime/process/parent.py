@@ -15,7 +15,8 @@ from runtime.namespaces import id_map_text, open_ns_path, plan
 from runtime.process import messages as msg
 from runtime.process.child import write_small_file
 from runtime.process.context import InitContext
-from runtime.process.prepare import not_applied, preload, prepare_security
+from runtime.process.preload import preload
+from runtime.process.prepare import not_applied, prepare_security
 from runtime.process.stage1 import child_main
 from runtime.sync import Channel
 from runtime.trace import TRACE_FILE, Tracer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bundlebench.tui.format import ancestors, human_size, normalize_path, plural, problem_summary
+from bundlebench.format import ancestors, human_size, normalize_path, plural, problem_summary
 
 
 def test_human_size() -> None:

@@ -193,7 +193,8 @@ def test_missing_library_error_names_linux_seccomp(monkeypatch: pytest.MonkeyPat
 
     def no_library(name: str, *args: object, **kwargs: object) -> None:
         raise OSError("not found")
-    monkeypatch.setattr(seccomp, "_lib", None)
+    from runtime.seccomp import program
+    monkeypatch.setattr(program, "_lib", None)
     monkeypatch.setattr(ctypes, "CDLL", no_library)
     with pytest.raises(RuntimeFailure, match="linux.seccomp is set but libseccomp"):
         seccomp.compile_plan(seccomp.plan({"defaultAction": "SCMP_ACT_ALLOW"}))

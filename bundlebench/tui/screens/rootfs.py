@@ -19,8 +19,8 @@ from textual.worker import get_current_worker
 from bundlebench.bundle.preview import preview_file
 from bundlebench.bundle.rootfs import Rootfs, RootfsError
 from bundlebench.bundle.walk import SizeProgress, directory_size, search_names
+from bundlebench.format import normalize_path, plural
 from bundlebench.tui.breathe import BreathingEvent
-from bundlebench.tui.format import normalize_path, plural
 from bundlebench.tui.screens.goto import GotoScreen
 from bundlebench.tui.widgets.bundle_header import BundleHeader
 from bundlebench.tui.widgets.entry_details import EntryDetails

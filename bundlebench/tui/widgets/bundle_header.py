@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from bundlebench.tui.format import problem_summary
+from bundlebench.format import problem_summary
 
 MODES = (("rootfs", "1 Rootfs"), ("config", "2 Config"), ("containers", "3 Containers"))
 

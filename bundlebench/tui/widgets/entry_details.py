@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from bundlebench.bundle.rootfs import Entry
 from bundlebench.bundle.walk import SizeProgress
-from bundlebench.tui.format import format_mtime, human_size, plural
+from bundlebench.format import format_mtime, human_size, plural
 
 LINK_MARKS = {
     "inside": ("", ""),

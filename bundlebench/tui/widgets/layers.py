@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from bundlebench.format import human_size
 from bundlebench.image.provenance import Provenance, load_provenance
-from bundlebench.tui.format import human_size
 from bundlebench.tui.widgets.rootfs_tree import RootfsTree
 
 ALL = "all"

@@ -10,7 +10,7 @@ from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
 from bundlebench.bundle.preview import Preview, hex_dump
-from bundlebench.tui.format import human_size
+from bundlebench.format import human_size
 
 MAX_LINES = 2000
 MAX_WIDTH = 1000

@@ -27,8 +27,8 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from bundlebench.bundle.rootfs import Entry, Rootfs, RootfsError
+from bundlebench.format import ancestors
 from bundlebench.tui.breathe import Breather
-from bundlebench.tui.format import ancestors
 
 PROGRESS_INTERVAL = 0.1  # seconds between "reading… N entries" updates
 

@@ -1,4 +1,4 @@
-"""Plain-text formatting shared by the TUI's panels (no textual imports)."""
+"""Plain-text formatting shared by the TUI's panels and the commands (no textual imports)."""
 
 from __future__ import annotations
 
