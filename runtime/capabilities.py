@@ -50,20 +50,22 @@ def drop_bounding(bounding: int, tracer: Tracer = NULL_TRACER) -> None:
 
 
 def _drop_each(caps: list[int]) -> None:
+    from runtime.linux import seam
+    kernel = seam.kernel()
     for cap in caps:
-        libc.prctl(libc.PR_CAPBSET_DROP, cap)
+        kernel.prctl(libc.PR_CAPBSET_DROP, cap)
 
 
 def apply_sets(sets: dict[str, int], tracer: Tracer = NULL_TRACER) -> None:
     """capset the three process sets, then raise the ambient ones."""
+    from runtime.linux import seam
     permitted = sets["permitted"]
-    tracer.call("capabilities", f"capset(eff={sets['effective']:#x}, prm={permitted:#x}, "
-                f"inh={sets['inheritable']:#x})", libc.capset, sets["effective"] & permitted,
-                permitted, sets["inheritable"])
-    libc.prctl(libc.PR_CAP_AMBIENT, libc.PR_CAP_AMBIENT_CLEAR_ALL)
+    seam.traced(tracer).capset(sets["effective"] & permitted, permitted, sets["inheritable"])
+    kernel = seam.kernel()
+    kernel.prctl(libc.PR_CAP_AMBIENT, libc.PR_CAP_AMBIENT_CLEAR_ALL)
     for cap in range(last_cap() + 1):
         if sets["ambient"] & (1 << cap):
             try:  # noqa: SIM105 (no contextlib on the start path)
-                libc.prctl(libc.PR_CAP_AMBIENT, libc.PR_CAP_AMBIENT_RAISE, cap)
+                kernel.prctl(libc.PR_CAP_AMBIENT, libc.PR_CAP_AMBIENT_RAISE, cap)
             except OSError:
                 pass  # runc ignores ambient caps that are not also permitted+inheritable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import struct
 
-from runtime.linux import libc
+from runtime.linux import libc, seam
 from runtime.linux.constants import MS_BIND
 from runtime.paths import fd_path, make_file
 from runtime.trace import NULL_TRACER, Tracer
@@ -57,8 +57,9 @@ def mount_console(slave: int, tracer: Tracer = NULL_TRACER) -> None:
     finally:
         os.close(root)
     try:
-        tracer.call("console", "mount(<pty slave>, '/dev/console', NULL, MS_BIND)",
-                    libc.mount, fd_path(slave), fd_path(target), None, MS_BIND, None)
+        seam.traced(tracer).mount(fd_path(slave), fd_path(target), None, MS_BIND, None,
+                                  step="console",
+                                  text="mount(<pty slave>, '/dev/console', NULL, MS_BIND)")
     finally:
         os.close(target)
 

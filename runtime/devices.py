@@ -6,7 +6,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import seam
 from runtime.linux.constants import MS_BIND
 from runtime.paths import fd_path, make_file, parent_and_name
 from runtime.trace import NULL_TRACER, Tracer
@@ -64,8 +64,9 @@ def create_device(root_fd: int, dev: dict[str, Any], bind: bool,
     if bind:
         fd = make_file(root_fd, path)
         try:
-            tracer.call("device", f"mount({path!r}, {path!r}, NULL, MS_BIND)",
-                        libc.mount, path, fd_path(fd), None, MS_BIND, None)
+            seam.traced(tracer).mount(path, fd_path(fd), None, MS_BIND, None,
+                                      step="device",
+                                      text=f"mount({path!r}, {path!r}, NULL, MS_BIND)")
         finally:
             os.close(fd)
         return
@@ -75,18 +76,14 @@ def create_device(root_fd: int, dev: dict[str, Any], bind: bool,
             os.unlink(name, dir_fd=parent)
         mode = (dev.get("fileMode") if dev.get("fileMode") is not None else 0o666) & 0o7777
         number = os.makedev(int(dev.get("major", 0)), int(dev.get("minor", 0)))
-        tracer.call("device", f"mknod({path!r}, {_TYPE_BITS[kind] | mode:#o}, "
-                    f"{dev.get('major', 0)}:{dev.get('minor', 0)})",
-                    _mknodat, parent, name, _TYPE_BITS[kind] | mode, number)
+        seam.traced(tracer).mknodat(parent, name, _TYPE_BITS[kind] | mode, number, step="device",
+                                     text=f"mknod({path!r}, {_TYPE_BITS[kind] | mode:#o}, "
+                    f"{dev.get('major', 0)}:{dev.get('minor', 0)})")
         os.chmod(name, mode, dir_fd=parent)
         os.chown(name, int(dev.get("uid") or 0), int(dev.get("gid") or 0), dir_fd=parent,
                  follow_symlinks=False)
     finally:
         os.close(parent)
-
-
-def _mknodat(parent: int, name: str, mode: int, number: int) -> None:
-    os.mknod(name, mode, number, dir_fd=parent)
 
 
 def check_dev_null(root_fd: int) -> None:

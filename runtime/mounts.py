@@ -11,7 +11,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import libc, seam
 from runtime.linux.constants import (
     MOUNT_FLAGS,
     MOUNT_PROPAGATION,
@@ -25,6 +25,7 @@ from runtime.linux.constants import (
     MS_RELATIME,
     MS_REMOUNT,
     MS_STRICTATIME,
+    flag_names,
 )
 from runtime.paths import fd_path, make_file, mkdir_all, open_in_root
 from runtime.trace import NULL_TRACER, Tracer
@@ -122,20 +123,6 @@ def parse_options(options: list[str] | None, mount_type: str | None = None) -> M
     return result
 
 
-def flag_names(flags: int) -> str:
-    """'MS_BIND|MS_REC' style text of a flag word, for the trace."""
-    from runtime.linux import constants
-    names = [name for name in dir(constants)
-             if name.startswith("MS_") and getattr(constants, name) & flags
-             and getattr(constants, name) & (getattr(constants, name) - 1) == 0]
-    known = 0
-    for name in names:
-        known |= getattr(constants, name)
-    if flags & ~known:
-        names.append(hex(flags & ~known))
-    return "|".join(sorted(names)) or "0"
-
-
 def bind_source(source: str, bundle: str) -> str:
     """A bind source relative to the bundle dir, as runc resolves it."""
     return source if source.startswith("/") else os.path.normpath(os.path.join(bundle, source))
@@ -193,16 +180,19 @@ def apply_mount(root_fd: int, mount: dict[str, Any], bundle: str, tracer: Tracer
         target = fd_path(target_fd)
         if opts.is_bind:
             bind_flags = MS_BIND | (opts.flags & MS_REC)
-            tracer.call("mount", f"mount({source!r}, {dest!r}, NULL, {flag_names(bind_flags)})",
-                        libc.mount, source, target, None, bind_flags, None)
+            seam.traced(tracer).mount(source, target, None, bind_flags, None,
+                                      step="mount",
+                                      text=f"mount({source!r}, {dest!r}, NULL, "
+                                           f"{flag_names(bind_flags)})")
             extra = opts.flags & ~(MS_BIND | MS_REC)
             if extra:
                 _remount(root_fd, dest, extra, tracer, in_userns)
         else:
             flags = opts.flags & ~MS_REMOUNT
-            tracer.call("mount", f"mount({source!r}, {dest!r}, {mtype!r}, {flag_names(flags)}, "
-                        f"{opts.data_string!r})", libc.mount, source, target, mtype, flags,
-                        opts.data_string)
+            seam.traced(tracer).mount(source, target, mtype, flags, opts.data_string,
+                                      step="mount",
+                                      text=f"mount({source!r}, {dest!r}, {mtype!r}, "
+                                           f"{flag_names(flags)}, {opts.data_string!r})")
     finally:
         os.close(target_fd)
     _finish(root_fd, dest, opts, tracer)
@@ -237,8 +227,9 @@ def _remount(root_fd: int, dest: str, flags: int, tracer: Tracer, in_userns: boo
         if in_userns:
             flags |= locked_flags(target)
         flags |= MS_BIND | MS_REMOUNT
-        tracer.call("remount", f"mount(NULL, {dest!r}, NULL, {flag_names(flags)})",
-                    libc.mount, None, target, None, flags, None)
+        seam.traced(tracer).mount(None, target, None, flags, None,
+                                  step="remount",
+                                  text=f"mount(NULL, {dest!r}, NULL, {flag_names(flags)})")
     finally:
         os.close(fd)
 
@@ -249,8 +240,9 @@ def _finish(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer) -> None
     fd = open_in_root(root_fd, dest, os.O_PATH)
     try:
         for flag in opts.propagation:
-            tracer.call("propagation", f"mount(NULL, {dest!r}, NULL, {flag_names(flag)})",
-                        libc.mount, None, fd_path(fd), None, flag, None)
+            seam.traced(tracer).mount(None, fd_path(fd), None, flag, None,
+                                      step="propagation",
+                                      text=f"mount(NULL, {dest!r}, NULL, {flag_names(flag)})")
         if opts.attr_set or opts.attr_clr:
             tracer.call("mount_setattr", f"mount_setattr({dest!r}, AT_RECURSIVE, "
                         f"set={opts.attr_set:#x}, clr={opts.attr_clr:#x})",
@@ -300,17 +292,23 @@ def _mount_cgroup(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer,
         unified = all(line.startswith("0::") for line in self_cgroup.splitlines() if line)
         if unified:
             try:
-                tracer.call("mount", f"mount('cgroup2', {dest!r}, 'cgroup2', {flag_names(flags)})",
-                            libc.mount, "cgroup2", target, "cgroup2", flags, None)
+                seam.traced(tracer).mount("cgroup2", target, "cgroup2", flags, None,
+                                          step="mount",
+                                          text=f"mount('cgroup2', {dest!r}, 'cgroup2', "
+                                               f"{flag_names(flags)})")
             except OSError:
                 # Without a private cgroup namespace (rootless) the host tree is bound.
-                tracer.call("mount", f"mount('/sys/fs/cgroup', {dest!r}, NULL, MS_BIND|MS_REC)",
-                            libc.mount, "/sys/fs/cgroup", target, None, MS_BIND | MS_REC, None)
+                seam.traced(tracer).mount("/sys/fs/cgroup", target, None, MS_BIND | MS_REC, None,
+                                          step="mount",
+                                          text=f"mount('/sys/fs/cgroup', {dest!r}, NULL, "
+                                               "MS_BIND|MS_REC)")
                 _remount(root_fd, dest, flags, tracer, in_userns)
             return
         tmpfs_flags = flags & ~MS_RDONLY
-        tracer.call("mount", f"mount('tmpfs', {dest!r}, 'tmpfs', {flag_names(tmpfs_flags)}, "
-                    "'mode=755')", libc.mount, "tmpfs", target, "tmpfs", tmpfs_flags, "mode=755")
+        seam.traced(tracer).mount("tmpfs", target, "tmpfs", tmpfs_flags, "mode=755",
+                                  step="mount",
+                                  text=f"mount('tmpfs', {dest!r}, 'tmpfs', "
+                                       f"{flag_names(tmpfs_flags)}, 'mode=755')")
     finally:
         os.close(target_fd)
     mountinfo = _host_mountinfo
@@ -324,8 +322,9 @@ def _mount_cgroup(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer,
             host_dir = host_mount + (our_path if our_path != "/" else "")
             if not os.path.isdir(host_dir):
                 host_dir = host_mount
-            tracer.call("mount", f"mount({host_dir!r}, {sub!r}, NULL, MS_BIND|MS_REC)",
-                        libc.mount, host_dir, fd_path(sub_fd), None, MS_BIND | MS_REC, None)
+            seam.traced(tracer).mount(host_dir, fd_path(sub_fd), None, MS_BIND | MS_REC, None,
+                                      step="mount",
+                                      text=f"mount({host_dir!r}, {sub!r}, NULL, MS_BIND|MS_REC)")
         finally:
             os.close(sub_fd)
         _remount(root_fd, sub, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, tracer, True)
@@ -333,8 +332,9 @@ def _mount_cgroup(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer,
         fd = open_in_root(root_fd, dest, os.O_PATH)
         try:
             remount = MS_REMOUNT | MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC))
-            tracer.call("remount", f"mount(NULL, {dest!r}, NULL, {flag_names(remount)})",
-                        libc.mount, None, fd_path(fd), None, remount, "mode=755")
+            seam.traced(tracer).mount(None, fd_path(fd), None, remount, "mode=755",
+                                      step="remount",
+                                      text=f"mount(NULL, {dest!r}, NULL, {flag_names(remount)})")
         finally:
             os.close(fd)
 

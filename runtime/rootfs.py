@@ -6,7 +6,7 @@ import os
 
 from runtime import devices
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import libc, seam
 from runtime.linux.constants import (
     MOUNT_PROPAGATION,
     MS_BIND,
@@ -17,8 +17,9 @@ from runtime.linux.constants import (
     MS_REMOUNT,
     MS_SHARED,
     MS_SLAVE,
+    flag_names,
 )
-from runtime.mounts import apply_mount, flag_names, locked_flags, parse_options
+from runtime.mounts import apply_mount, locked_flags, parse_options
 from runtime.trace import NULL_TRACER, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -50,15 +51,18 @@ def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = N
     """Set up every mount and /dev below rootfs; return an O_PATH fd of the new root.
     before_cgroup_mount runs before the first mount of type cgroup."""
     flag = root_propagation(config)
-    tracer.call("propagation", f"mount(NULL, '/', NULL, {flag_names(flag)})",
-                libc.mount, None, "/", None, flag, None)
+    seam.traced(tracer).mount(None, "/", None, flag, None,
+                              step="propagation",
+                              text=f"mount(NULL, '/', NULL, {flag_names(flag)})")
     if flag & MS_SHARED:
         # pivot_root refuses a shared parent mount of the new root.
         parent = _mount_point_of(os.path.dirname(rootfs))
-        tracer.call("propagation", f"mount(NULL, {parent!r}, NULL, MS_PRIVATE)",
-                    libc.mount, None, parent, None, MS_PRIVATE, None)
-    tracer.call("rootfs", f"mount({rootfs!r}, {rootfs!r}, NULL, MS_BIND|MS_REC)",
-                libc.mount, rootfs, rootfs, None, MS_BIND | MS_REC, None)
+        seam.traced(tracer).mount(None, parent, None, MS_PRIVATE, None,
+                                  step="propagation",
+                                  text=f"mount(NULL, {parent!r}, NULL, MS_PRIVATE)")
+    seam.traced(tracer).mount(rootfs, rootfs, None, MS_BIND | MS_REC, None,
+                              step="rootfs",
+                              text=f"mount({rootfs!r}, {rootfs!r}, NULL, MS_BIND|MS_REC)")
     root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     mounts = config.get("mounts") or []
     dev_bound = False
@@ -84,25 +88,29 @@ def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = N
 def pivot(rootfs: str, tracer: Tracer = NULL_TRACER, no_pivot: bool = False) -> None:
     """Make rootfs the root: pivot_root(".", ".") then detach the old root, or MS_MOVE+chroot."""
     if no_pivot:
-        os.chdir(rootfs)
-        tracer.call("move_root", f"mount({rootfs!r}, '/', NULL, MS_MOVE)",
-                    libc.mount, rootfs, "/", None, MS_MOVE, None)
-        tracer.call("chroot", "chroot('.')", os.chroot, ".")
-        os.chdir("/")
+        kernel = seam.kernel()
+        kernel.chdir(rootfs)
+        seam.traced(tracer).mount(rootfs, "/", None, MS_MOVE, None,
+                                  step="move_root", text=f"mount({rootfs!r}, '/', NULL, MS_MOVE)")
+        seam.traced(tracer).chroot(".", step="chroot", text="chroot('.')")
+        kernel.chdir("/")
         return
+    kernel = seam.kernel()
     old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
     new_root = os.open(rootfs, os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
     try:
-        os.fchdir(new_root)
-        tracer.call("pivot_root", f"pivot_root({rootfs!r}, {rootfs!r})",
-                    libc.pivot_root, ".", ".")
-        os.fchdir(old_root)
+        kernel.fchdir(new_root)
+        seam.traced(tracer).pivot_root(".", ".",
+                                       step="pivot_root",
+                                       text=f"pivot_root({rootfs!r}, {rootfs!r})")
+        kernel.fchdir(old_root)
         # The old root is stacked under the new one: stop propagation, then detach it.
-        tracer.call("pivot_root", "mount(NULL, <old root>, NULL, MS_SLAVE|MS_REC)",
-                    libc.mount, None, ".", None, MS_SLAVE | MS_REC, None)
-        tracer.call("pivot_root", "umount2(<old root>, MNT_DETACH)",
-                    libc.umount2, ".", libc.MNT_DETACH)
-        os.chdir("/")
+        seam.traced(tracer).mount(None, ".", None, MS_SLAVE | MS_REC, None,
+                                  step="pivot_root",
+                                  text="mount(NULL, <old root>, NULL, MS_SLAVE|MS_REC)")
+        seam.traced(tracer).umount2(".", libc.MNT_DETACH,
+                                    step="pivot_root", text="umount2(<old root>, MNT_DETACH)")
+        kernel.chdir("/")
     finally:
         os.close(old_root)
         os.close(new_root)
@@ -112,13 +120,14 @@ def apply_root_propagation(config: dict[str, Any], tracer: Tracer = NULL_TRACER)
     name = (config.get("linux") or {}).get("rootfsPropagation") or ""
     if name:
         flag = MOUNT_PROPAGATION[name]
-        tracer.call("propagation", f"mount(NULL, '/', NULL, {flag_names(flag)})",
-                    libc.mount, None, "/", None, flag, None)
+        seam.traced(tracer).mount(None, "/", None, flag, None,
+                                  step="propagation",
+                                  text=f"mount(NULL, '/', NULL, {flag_names(flag)})")
 
 
 def readonly_root(tracer: Tracer = NULL_TRACER, in_userns: bool = False) -> None:
     flags = MS_BIND | MS_REMOUNT | MS_RDONLY
     if in_userns:
         flags |= locked_flags("/")
-    tracer.call("readonly", f"mount(NULL, '/', NULL, {flag_names(flags)})",
-                libc.mount, None, "/", None, flags, None)
+    seam.traced(tracer).mount(None, "/", None, flags, None,
+                              step="readonly", text=f"mount(NULL, '/', NULL, {flag_names(flags)})")

@@ -366,3 +366,17 @@ TIME_NAMESPACE_CLOCKS: dict[str, int] = {
 
 # Device types a cgroup device rule may name: a (all), c (char), b (block).
 CGROUP_DEVICE_TYPES: tuple[str, ...] = ("a", "c", "b")
+
+
+def flag_names(flags: int) -> str:
+    """'MS_BIND|MS_REC' style text of a flag word, for the trace."""
+    table = globals()
+    names = [name for name in table
+             if name.startswith("MS_") and table[name] & flags
+             and table[name] & (table[name] - 1) == 0]
+    known = 0
+    for name in names:
+        known |= table[name]
+    if flags & ~known:
+        names.append(hex(flags & ~known))
+    return "|".join(sorted(names)) or "0"

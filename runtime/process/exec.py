@@ -173,30 +173,31 @@ def exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
                 proc: dict[str, Any], state: st.ContainerState, tracer: Tracer,
                 preserve_fds: int, security: Security | None = None, cgroup: Any = None
                 ) -> None:
-    from runtime.linux import libc  # ctypes: only where syscalls happen
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     code = 1
     try:
         channel.child_side()
         if cgroup is not None:
             cgroup.join(0)  # before setns: a cgroup namespace would hide the target
-        libc.prctl(libc.PR_SET_DUMPABLE, 0)
-        libc.prctl(libc.PR_SET_PDEATHSIG, 9)
+        kernel = seam.kernel()
+        kernel.prctl(libc.PR_SET_DUMPABLE, 0)
+        kernel.prctl(libc.PR_SET_PDEATHSIG, 9)
         for kind, fd in ns_fds:
-            tracer.call("exec", f"setns(<{kind} ns of pid {state.pid}>)", libc.setns, fd,
-                        NAMESPACES[kind][0])
+            seam.traced(tracer).setns(fd, NAMESPACES[kind][0],
+                                      step="exec", text=f"setns(<{kind} ns of pid {state.pid}>)")
         tracer.flush()
-        pid = os.fork()
+        pid = kernel.fork()
         if pid:
             channel.send(msg.PID, str(pid))
             code = 0
             return
-        libc.prctl(libc.PR_SET_PDEATHSIG, 0)
+        kernel.prctl(libc.PR_SET_PDEATHSIG, 0)
         tracer.host_pid = host_pid()
-        os.fchdir(root_fd)
-        tracer.call("exec", f"chroot(/proc/{state.pid}/root)", os.chroot, ".")
-        os.chdir("/")
+        kernel.fchdir(root_fd)
+        seam.traced(tracer).chroot(".", step="exec", text=f"chroot(/proc/{state.pid}/root)")
+        kernel.chdir("/")
         os.close(root_fd)
-        os.setsid()
+        kernel.setsid()
         if proc.get("terminal"):
             from runtime import console
             master, slave = console.open_pty(proc.get("consoleSize"))

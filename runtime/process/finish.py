@@ -25,15 +25,14 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     The LSM labels and the seccomp filter come after before_exec (which runs the
     startContainer hooks); a failure there can only go to fd 2."""
     from runtime import capabilities
-    from runtime.linux import libc, sealed_exec  # ctypes: only where syscalls happen
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     from runtime.process import setup
     security = security or Security()
     nnp = bool(proc.get("noNewPrivileges"))
+    k = seam.traced(tracer)
     # Made before any seccomp filter, which may forbid memfd_create (CVE-2019-5736).
     try:
-        helper = tracer.call("exec_helper", "memfd_create('bundlebench-exec', MFD_CLOEXEC|"
-                             "MFD_ALLOW_SEALING) + F_ADD_SEALS(WRITE|GROW|SHRINK|SEAL)",
-                             sealed_exec.helper_fd)
+        helper = k.exec_helper()
     except OSError as exc:
         raise RuntimeFailure(f"the sealed exec helper cannot be made: {exc.strerror or exc} "
                              "(the runtime needs memfd_create with sealing, Linux 3.17+)"
@@ -42,13 +41,15 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     setup.set_oom_score_adj(proc.get("oomScoreAdj"), tracer)
     if security.seccomp is not None and not nnp:
         # Without no_new_privs loading needs CAP_SYS_ADMIN, which the user switch drops.
-        security.seccomp.load(tracer)
+        k.seccomp_load(security.seccomp)
     caps = capabilities.masks(proc.get("capabilities"))
+    # The bounding set needs CAP_SETPCAP, which the switch to a non-root user drops;
+    # KEEPCAPS keeps the permitted set across that switch, for capset to narrow after it.
     capabilities.drop_bounding(caps["bounding"], tracer)
-    libc.prctl(libc.PR_SET_KEEPCAPS, 1)
+    k.prctl(libc.PR_SET_KEEPCAPS, 1, step="capabilities")
     setup.set_user(proc.get("user") or {}, setgroups_allowed, tracer)
     capabilities.apply_sets(caps, tracer)
-    libc.prctl(libc.PR_SET_KEEPCAPS, 0)
+    k.prctl(libc.PR_SET_KEEPCAPS, 0, step="capabilities")
     setup.enter_cwd(proc.get("cwd") or "/", tracer)
     env = env_list_to_dict(proc.get("env") or [])
     setup.ensure_home(env, int((proc.get("user") or {}).get("uid", 0)))
@@ -57,7 +58,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     if nnp:
         setup.no_new_privileges(tracer)
     umask = (proc.get("user") or {}).get("umask")
-    os.umask(0o022 if umask is None else int(umask))
+    k.umask(0o022 if umask is None else int(umask))
     for fd in range(3, 3 + preserve_fds):
         try:  # noqa: SIM105 (no contextlib on the start path)
             os.set_inheritable(fd, True)
@@ -74,22 +75,23 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
             tracer.close()
             os.write(2, f"bundlebench-runtime: {exc}\n".encode())
             os._exit(1)
+    # The trace ends here, complete: what follows leaves no fd to write it with.
     if program is not None:
-        tracer.emit("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {program.flags:#x}, "
-                    f"<{program.rules} rules, {program.instructions} BPF instructions>)")
-    tracer.emit("exec", f"execveat(<sealed exec helper>) -> execve({path!r}, {proc['args']!r})")
+        tracer.emit("seccomp", seam.describe("seccomp_load", (program,)))
+    tracer.emit("exec", seam.describe("execve", (path, proc["args"])))
     tracer.close()
     channel.close()
-    setup.reset_signals()
-    setup.close_fds_from(3 + preserve_fds, keep=helper)
+    kernel = seam.kernel()
+    kernel.reset_signals()
+    kernel.close_from(3 + preserve_fds, helper)
     if program is not None:
         try:
-            program.load()
+            kernel.seccomp_load(program)
         except RuntimeFailure as exc:
             os.write(2, f"bundlebench-runtime: {exc}\n".encode())
             os._exit(1)
     try:
-        sealed_exec.execve(path, proc["args"], env, fd=helper)
+        kernel.execve(path, proc["args"], env, helper)
     except OSError as exc:
         os.write(2, f"bundlebench-runtime: exec {path}: {exc.strerror}\n".encode())
         os._exit(127)

@@ -26,7 +26,7 @@ def _await_cgroup(ctx: InitContext) -> None:
 def run_init(ctx: InitContext) -> None:
     """The container init: filesystem, identity, process; then wait for start; exec."""
     from runtime import rootfs
-    from runtime.linux import libc  # ctypes: only where syscalls happen
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     tracer = ctx.tracer
     tracer.host_pid = host_pid()
     config = ctx.config
@@ -34,19 +34,22 @@ def run_init(ctx: InitContext) -> None:
     linux = config.get("linux") or {}
     kinds = {ns["type"] for ns in linux.get("namespaces") or []}
     in_userns = "user" in kinds or ctx.rootless
-    os.setsid()
-    libc.prctl(libc.PR_SET_PDEATHSIG, 0)
+    kernel = seam.kernel()
+    kernel.setsid()
+    kernel.prctl(libc.PR_SET_PDEATHSIG, 0)
     root_fd = rootfs.prepare(config, ctx.bundle, ctx.rootfs, tracer, in_userns=in_userns,
                              cgroupns="cgroup" in kinds,
                              before_cgroup_mount=lambda: _await_cgroup(ctx))
     os.close(root_fd)
     _await_cgroup(ctx)  # before hooks, a terminal or `ready`: the init is in its cgroup
     if config.get("hostname"):
-        tracer.call("hostname", f"sethostname({config['hostname']!r})",
-                    libc.sethostname, config["hostname"])
+        seam.traced(tracer).sethostname(config["hostname"],
+                                        step="hostname",
+                                        text=f"sethostname({config['hostname']!r})")
     if config.get("domainname"):
-        tracer.call("hostname", f"setdomainname({config['domainname']!r})",
-                    libc.setdomainname, config["domainname"])
+        seam.traced(tracer).setdomainname(config["domainname"],
+                                          step="hostname",
+                                          text=f"setdomainname({config['domainname']!r})")
     hooks = config.get("hooks") or {}
     if hooks.get("prestart") or hooks.get("createRuntime") or hooks.get("createContainer"):
         ctx.channel.send(msg.HOOKS, str(tracer.host_pid or 0))
@@ -64,7 +67,7 @@ def run_init(ctx: InitContext) -> None:
         # runc creates a missing cwd; inside the new root (and before it turns read-only)
         # this cannot touch the host. Failures surface at chdir with a clear message.
         try:  # noqa: SIM105 (no contextlib on the start path)
-            tracer.call("cwd", f"mkdir -p {cwd!r}", os.makedirs, cwd, 0o755, True)
+            seam.traced(tracer).makedirs(cwd, 0o755, step="cwd", text=f"mkdir -p {cwd!r}")
         except OSError:
             pass
     if proc.get("terminal"):

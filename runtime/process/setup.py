@@ -131,11 +131,11 @@ def rlimit_values(process: dict[str, Any]) -> list[tuple[str, int, int, int]]:
 
 
 def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
-    import resource
+    from runtime.linux import seam
+    k = seam.traced(tracer)
     for name, number, soft, hard in rlimit_values(process):
         try:
-            tracer.call("rlimit", f"setrlimit({name}, soft={soft}, hard={hard})",
-                        resource.setrlimit, number, (soft, hard))
+            k.setrlimit(number, soft, hard, text=f"setrlimit({name}, soft={soft}, hard={hard})")
         except (OSError, ValueError) as exc:
             raise RuntimeFailure(f"process.rlimits {name} ({soft}/{hard}) cannot be set: "
                                  f"{getattr(exc, 'strerror', None) or exc}") from None
@@ -144,15 +144,10 @@ def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
 def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
     if value is None:
         return
-
-    def write() -> None:
-        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY | os.O_CLOEXEC)
-        try:
-            os.write(fd, str(int(value)).encode())
-        finally:
-            os.close(fd)
+    from runtime.linux import seam
     try:
-        tracer.call("oom_score_adj", f"write(/proc/self/oom_score_adj, {value})", write)
+        seam.traced(tracer).write_file("/proc/self/oom_score_adj", str(int(value)),
+                                       step="oom_score_adj")
     except OSError as exc:
         raise RuntimeFailure(f"process.oomScoreAdj {value} cannot be set: {exc.strerror}"
                              ) from None
@@ -160,16 +155,18 @@ def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
 
 def set_user(user: dict[str, Any], setgroups_allowed: bool,
              tracer: Tracer = NULL_TRACER) -> None:
+    from runtime.linux import seam
+    k = seam.traced(tracer)
     uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
     extra = [int(g) for g in user.get("additionalGids") or []]
     try:
         if setgroups_allowed:
-            tracer.call("user", f"setgroups({extra})", os.setgroups, extra)
+            k.setgroups(extra)
         elif extra:
             raise RuntimeFailure("process.user.additionalGids cannot be set in a user namespace "
                                  "with setgroups denied (rootless)")
-        tracer.call("user", f"setresgid({gid}, {gid}, {gid})", os.setresgid, gid, gid, gid)
-        tracer.call("user", f"setresuid({uid}, {uid}, {uid})", os.setresuid, uid, uid, uid)
+        k.setresgid(gid, gid, gid)
+        k.setresuid(uid, uid, uid)
     except OSError as exc:
         raise RuntimeFailure(f"process.user {uid}:{gid} cannot be set: {exc.strerror} "
                              "(is the id mapped in the user namespace?)") from None
@@ -177,8 +174,9 @@ def set_user(user: dict[str, Any], setgroups_allowed: bool,
 
 def enter_cwd(cwd: str, tracer: Tracer = NULL_TRACER) -> None:
     """chdir into cwd and prove it lies inside the container root (CVE-2024-21626)."""
+    from runtime.linux import seam
     try:
-        tracer.call("cwd", f"chdir({cwd!r})", os.chdir, cwd)
+        seam.traced(tracer).chdir(cwd)
     except OSError as exc:
         raise RuntimeFailure(f"process.cwd {cwd}: {exc.strerror} in the container") from None
     try:
@@ -190,35 +188,7 @@ def enter_cwd(cwd: str, tracer: Tracer = NULL_TRACER) -> None:
 
 
 def no_new_privileges(tracer: Tracer = NULL_TRACER) -> None:
-    tracer.call("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS, 1)",
-                libc.prctl, libc.PR_SET_NO_NEW_PRIVS, 1)
+    from runtime.linux import seam
+    seam.traced(tracer).prctl(libc.PR_SET_NO_NEW_PRIVS, 1, step="no_new_privs")
 
 
-def close_fds_from(lowest: int, keep: int = -1) -> None:
-    """Close every fd >= lowest (but `keep`, a close-on-exec one) so nothing of the host
-    reaches the container."""
-    try:
-        names = os.listdir("/proc/self/fd")
-    except OSError:
-        if keep >= lowest:
-            os.closerange(lowest, keep)
-            os.closerange(keep + 1, 1 << 16)
-        else:
-            os.closerange(lowest, 1 << 16)
-        return
-    for name in names:
-        fd = int(name)
-        if fd >= lowest and fd != keep:
-            try:  # noqa: SIM105 (no contextlib on the start path)
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def reset_signals() -> None:
-    """Python ignores SIGPIPE and SIGXFSZ; an ignored signal would survive execve."""
-    import _signal as signal  # the C module: `signal` pulls in enum (milliseconds)
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
-                signal.SIGQUIT, signal.SIGCHLD, signal.SIGWINCH, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])

@@ -8,7 +8,7 @@ import os
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import NAMESPACES
 from runtime.process import messages as msg
-from runtime.process.child import report_failure, write_small_file
+from runtime.process.child import report_failure
 from runtime.process.context import InitContext
 from runtime.process.init import run_init
 
@@ -35,43 +35,41 @@ def run_stage1(ctx: InitContext) -> None:
         # Before any setns/unshare: the init, pid 1 and a later cgroup namespace are all
         # rooted in the container's cgroup.
         ctx.cgroup.join(0)
-    from runtime.linux import libc  # ctypes: only where syscalls happen
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     tracer = ctx.tracer
-    libc.prctl(libc.PR_SET_DUMPABLE, 0)
-    libc.prctl(libc.PR_SET_PDEATHSIG, 9)
+    k = seam.traced(tracer)
+    kernel = seam.kernel()
+    kernel.prctl(libc.PR_SET_DUMPABLE, 0)
+    kernel.prctl(libc.PR_SET_PDEATHSIG, 9)
     for kind, fd in ctx.ns_fds:
-        flag = NAMESPACES[kind][0]
-        tracer.call("namespace", f"setns(<{kind} ns>, CLONE_NEW{NAMESPACES[kind][1].upper()})",
-                    libc.setns, fd, flag)
+        k.setns(fd, NAMESPACES[kind][0],
+                text=f"setns(<{kind} ns>, {seam.clone_flag(kind)})")
     if ctx.ns_plan.unshare_user:
         # The parent writes our id maps; /proc/PID of a non-dumpable task is root's.
-        libc.prctl(libc.PR_SET_DUMPABLE, 1)
-        tracer.call("namespace", "unshare(CLONE_NEWUSER)", libc.unshare, NAMESPACES["user"][0])
+        kernel.prctl(libc.PR_SET_DUMPABLE, 1)
+        k.unshare(NAMESPACES["user"][0])
         ctx.channel.send(msg.USERNS)
         if ctx.channel.wait_reply() != msg.OK:
             raise RuntimeFailure("the runtime did not write the user namespace id maps")
-        libc.prctl(libc.PR_SET_DUMPABLE, 0)
+        kernel.prctl(libc.PR_SET_DUMPABLE, 0)
         try:
-            os.setresgid(0, 0, 0)
-            os.setresuid(0, 0, 0)
+            kernel.setresgid(0, 0, 0)
+            kernel.setresuid(0, 0, 0)
         except OSError:
             pass  # container root is not mapped; the process user decides later
     if ctx.ns_plan.unshare_flags:
-        names = "|".join(f"CLONE_NEW{NAMESPACES[k][1].upper()}" for k, (flag, _) in
-                         NAMESPACES.items() if flag & ctx.ns_plan.unshare_flags)
-        tracer.call("namespace", f"unshare({names})", libc.unshare, ctx.ns_plan.unshare_flags)
+        k.unshare(ctx.ns_plan.unshare_flags)
     offsets = (ctx.config.get("linux") or {}).get("timeOffsets")
     if offsets and ctx.ns_plan.unshare_flags & NAMESPACES["time"][0]:
         text = "".join(f"{clock} {int(v.get('secs', 0))} {int(v.get('nanosecs', 0))}\n"
                        for clock, v in offsets.items())
-        tracer.call("namespace", f"write(/proc/self/timens_offsets, {text!r})",
-                    write_small_file, "/proc/self/timens_offsets", text)
+        k.write_file("/proc/self/timens_offsets", text, step="namespace")
         # The init will read a shifted CLOCK_MONOTONIC: its trace times must not be.
         shift = offsets.get("monotonic") or {}
         tracer.clock_offset = (int(shift.get("secs", 0)) * 1_000_000
                                + int(shift.get("nanosecs", 0)) // 1000)
     tracer.flush()
-    pid = os.fork()
+    pid = kernel.fork()
     if pid:
         ctx.channel.send(msg.PID, str(pid))
         return
