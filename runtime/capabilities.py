@@ -4,7 +4,7 @@ inheritable and ambient, applied across the uid change as runc does."""
 from __future__ import annotations
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import libc, seam
 from runtime.linux.constants import CAPABILITIES
 from runtime.trace import NULL_TRACER, Tracer
 
@@ -50,7 +50,6 @@ def drop_bounding(bounding: int, tracer: Tracer = NULL_TRACER) -> None:
 
 
 def _drop_each(caps: list[int]) -> None:
-    from runtime.linux import seam
     kernel = seam.kernel()
     for cap in caps:
         kernel.prctl(libc.PR_CAPBSET_DROP, cap)
@@ -58,7 +57,6 @@ def _drop_each(caps: list[int]) -> None:
 
 def apply_sets(sets: dict[str, int], tracer: Tracer = NULL_TRACER) -> None:
     """capset the three process sets, then raise the ambient ones."""
-    from runtime.linux import seam
     permitted = sets["permitted"]
     seam.traced(tracer).capset(sets["effective"] & permitted, permitted, sets["inheritable"])
     kernel = seam.kernel()

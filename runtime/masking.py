@@ -22,7 +22,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import openat2
+from runtime.linux import openat2, seam
 from runtime.trace import NULL_TRACER, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -100,8 +100,7 @@ class MountOps:
 
     def mount(self, source: str | None, target: str, fstype: str | None, flags: int,
               data: str | None = None) -> None:
-        from runtime.linux import seam
-        seam.kernel().mount(source, target, fstype, flags, data)
+            seam.kernel().mount(source, target, fstype, flags, data)
 
     def mount_id(self, fd: int) -> int:
         """The mount id the fd lives on, from /proc/self/fdinfo (-1 when not shown)."""

@@ -6,7 +6,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc
+from runtime.linux import libc, seam
 from runtime.linux.constants import RLIMITS
 from runtime.trace import NULL_TRACER, Tracer
 
@@ -131,7 +131,6 @@ def rlimit_values(process: dict[str, Any]) -> list[tuple[str, int, int, int]]:
 
 
 def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
-    from runtime.linux import seam
     k = seam.traced(tracer)
     for name, number, soft, hard in rlimit_values(process):
         try:
@@ -144,7 +143,6 @@ def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
 def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
     if value is None:
         return
-    from runtime.linux import seam
     try:
         seam.traced(tracer).write_file("/proc/self/oom_score_adj", str(int(value)),
                                        step="oom_score_adj")
@@ -155,7 +153,6 @@ def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
 
 def set_user(user: dict[str, Any], setgroups_allowed: bool,
              tracer: Tracer = NULL_TRACER) -> None:
-    from runtime.linux import seam
     k = seam.traced(tracer)
     uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
     extra = [int(g) for g in user.get("additionalGids") or []]
@@ -174,7 +171,6 @@ def set_user(user: dict[str, Any], setgroups_allowed: bool,
 
 def enter_cwd(cwd: str, tracer: Tracer = NULL_TRACER) -> None:
     """chdir into cwd and prove it lies inside the container root (CVE-2024-21626)."""
-    from runtime.linux import seam
     try:
         seam.traced(tracer).chdir(cwd)
     except OSError as exc:
@@ -188,7 +184,6 @@ def enter_cwd(cwd: str, tracer: Tracer = NULL_TRACER) -> None:
 
 
 def no_new_privileges(tracer: Tracer = NULL_TRACER) -> None:
-    from runtime.linux import seam
     seam.traced(tracer).prctl(libc.PR_SET_NO_NEW_PRIVS, 1, step="no_new_privs")
 
 
