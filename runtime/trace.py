@@ -111,3 +111,15 @@ def began(event: dict[str, Any]) -> int | None:
     if not isinstance(t, int):
         return None
     return t - (micros if isinstance(micros, int) else 0)
+
+
+def host_pid() -> int | None:
+    """Our pid as the host sees it: the first NSpid of the host's /proc (before pivot)."""
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"NSpid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

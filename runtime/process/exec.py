@@ -10,15 +10,13 @@ from runtime.errors import RuntimeFailure
 from runtime.kill import kill_and_reap
 from runtime.linux.constants import NAMESPACES
 from runtime.process import messages as msg
-from runtime.process.child import host_pid, report_failure
-from runtime.process.finish import finish_process
+from runtime.process.finish import Security, finish_process
+from runtime.process.messages import Channel, report_failure
 from runtime.process.parent import size_like_caller
-from runtime.process.preload import preload
-from runtime.process.prepare import Security, prepare_security
+from runtime.process.prepare import preload, prepare_security
 from runtime.process.waiting import exit_code, wait_forwarding
 from runtime.status import container_status
-from runtime.sync import Channel
-from runtime.trace import TRACE_FILE, Tracer
+from runtime.trace import TRACE_FILE, Tracer, host_pid
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:

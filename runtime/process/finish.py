@@ -8,13 +8,22 @@ import os
 
 from runtime.config import env_list_to_dict
 from runtime.errors import RuntimeFailure
-from runtime.process.prepare import Security
-from runtime.sync import Channel
+from runtime.process.messages import Channel
 from runtime.trace import Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
+
+
+class Security:
+    """What P prepares before fork for the init (or an exec'd process) to apply."""
+
+    def __init__(self, seccomp: Any = None, sysctl: list[Any] | None = None,
+                 labels: list[Any] | None = None) -> None:
+        self.seccomp = seccomp
+        self.sysctl = sysctl or []
+        self.labels = labels or []
 
 
 def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: bool,

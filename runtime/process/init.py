@@ -8,9 +8,9 @@ import os
 from runtime.config import env_list_to_dict
 from runtime.errors import RuntimeFailure
 from runtime.process import messages as msg
-from runtime.process.child import host_pid
-from runtime.process.context import InitContext
 from runtime.process.finish import finish_process
+from runtime.process.prepare import InitContext
+from runtime.trace import host_pid
 
 
 def _await_cgroup(ctx: InitContext) -> None:

@@ -1,5 +1,25 @@
-"""The names of the messages between P and its setup children (the table is in
-runtime/process/__init__.py)."""
+"""The messages between P and its setup children, and the channel that carries them.
+
+The messages: one line child -> P over a pipe, one reply line P -> child; with a terminal
+a socketpair carries the pty master by SCM_RIGHTS.
+
+    message   from            to   payload         P does, then replies
+    userns    stage 1         P    -               writes uid_map/gid_map     -> ok
+    pid       stage 1, exec   P    the init's pid  creates the cgroup, moves the init in,
+                                                   saves state.json           -> cgroup (*)
+    hooks     init            P    host pid        runs prestart, createRuntime -> ok
+    pty       init, exec      P    the master fd   sizes the terminal         -> ok
+    ready     init, exec      P    -               (the init now blocks on exec.fifo)
+    error     any child       P    one sentence    fails create with it
+
+(*) only when the cgroup was not made before the fork; the init waits for it before its
+first cgroup mount. A child's end of the channel closes at execve (close-on-exec), so P
+reads end-of-file once the init runs the container's program.
+"""
+
+from __future__ import annotations
+
+import os
 
 USERNS = "userns"   # stage 1 -> P: write my id maps
 PID = "pid"         # stage 1 or exec -> P: the process that will exec has this pid
@@ -10,3 +30,119 @@ ERROR = "error"     # any child -> P: setup failed, this is why
 
 OK = "ok"           # P -> child: done
 CGROUP = "cgroup"   # P -> init: you are in your cgroup now
+
+
+class Channel:
+    """Two pipes: child -> parent messages, parent -> child replies."""
+
+    def __init__(self, with_fds: bool = False) -> None:
+        self.up_r, self.up_w = os.pipe2(os.O_CLOEXEC)
+        self.down_r, self.down_w = os.pipe2(os.O_CLOEXEC)
+        self._buf = b""
+        self._reply_buf = b""
+        self.sock_parent = self.sock_child = None
+        if with_fds:
+            import socket
+            self.sock_parent, self.sock_child = socket.socketpair(socket.AF_UNIX,
+                                                                  socket.SOCK_STREAM)
+
+    # --- side selection after fork -------------------------------------------------------
+    def parent_side(self) -> None:
+        os.close(self.up_w)
+        os.close(self.down_r)
+        self.up_w = self.down_r = -1
+        if self.sock_child is not None:
+            self.sock_child.close()
+
+    def child_side(self) -> None:
+        os.close(self.up_r)
+        os.close(self.down_w)
+        self.up_r = self.down_w = -1
+        if self.sock_parent is not None:
+            self.sock_parent.close()
+
+    # --- child ---------------------------------------------------------------------------
+    def send(self, kind: str, payload: str = "") -> None:
+        text = (kind + " " + payload.replace("\n", " ")).strip() + "\n"
+        os.write(self.up_w, text.encode()[:4000])
+
+    def wait_reply(self) -> str:
+        """The parent's next reply line ('' when the parent is gone)."""
+        while b"\n" not in self._reply_buf:
+            chunk = os.read(self.down_r, 4096)
+            if not chunk:
+                return ""
+            self._reply_buf += chunk
+        line, _, self._reply_buf = self._reply_buf.partition(b"\n")
+        return line.decode(errors="replace").strip()
+
+    def send_fd(self, fd: int) -> None:
+        import socket
+        socket.send_fds(self.sock_child, [b"pty"], [fd])
+        self.send(PTY)
+        # Wait until the parent has sized the terminal: the process must not start first.
+        self.wait_reply()
+
+    # --- parent --------------------------------------------------------------------------
+    def reply(self, text: str) -> None:
+        os.write(self.down_w, text.encode() + b"\n")
+
+    def recv(self) -> tuple[str, str] | None:
+        """Next (kind, payload) from a child, or None when every child end is closed."""
+        while b"\n" not in self._buf:
+            chunk = os.read(self.up_r, 4096)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        kind, _, payload = line.decode(errors="replace").partition(" ")
+        return kind, payload
+
+    def recv_fd(self) -> int:
+        import socket
+        _, fds, _, _ = socket.recv_fds(self.sock_parent, 16, 1)
+        if not fds:
+            raise OSError("no pty master received")
+        os.set_inheritable(fds[0], False)
+        return fds[0]
+
+    def close(self) -> None:
+        for fd in (self.up_r, self.up_w, self.down_r, self.down_w):
+            if fd >= 0:
+                try:  # noqa: SIM105 (no contextlib on the start path)
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.up_r = self.up_w = self.down_r = self.down_w = -1
+        for sock in (self.sock_parent, self.sock_child):
+            if sock is not None:
+                sock.close()
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as 'strerror (file) [ENAME]'."""
+    import errno
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where} [{name}]"
+
+
+def report_error(channel: Channel, message: str) -> None:
+    """The one way a setup child tells P why it failed (P may be gone: then nobody)."""
+    try:  # noqa: SIM105 (no contextlib on the start path)
+        channel.send(ERROR, message)
+    except OSError:
+        pass
+
+
+def report_failure(channel: Channel, exc: BaseException,
+                   what: str = "container setup failed") -> None:
+    """report_error with the sentence for exc: a RuntimeFailure says its own."""
+    from runtime.errors import RuntimeFailure
+    if isinstance(exc, RuntimeFailure):
+        message = str(exc)
+    elif isinstance(exc, OSError):
+        message = f"{what}: {describe_os_error(exc)}"
+    else:
+        message = f"{what}: {type(exc).__name__}: {exc}"
+    report_error(channel, message)

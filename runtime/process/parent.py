@@ -13,12 +13,9 @@ from runtime.kill import kill_and_reap
 from runtime.linux.constants import NAMESPACES
 from runtime.namespaces import id_map_text, open_ns_path, plan
 from runtime.process import messages as msg
-from runtime.process.child import write_small_file
-from runtime.process.context import InitContext
-from runtime.process.preload import preload
-from runtime.process.prepare import not_applied, prepare_security
+from runtime.process.messages import Channel
+from runtime.process.prepare import InitContext, not_applied, preload, prepare_security
 from runtime.process.stage1 import child_main
-from runtime.sync import Channel
 from runtime.trace import TRACE_FILE, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -276,18 +273,15 @@ def _write_id_maps(pid: int, config: dict[str, Any], rootless: bool, tracer: Tra
     linux = config.get("linux") or {}
     uid_maps = linux.get("uidMappings") or []
     gid_maps = linux.get("gidMappings") or []
+    from runtime.linux import seam
+    k = seam.traced(tracer)
     try:
         if rootless:
-            tracer.call("userns", f"write(/proc/{pid}/setgroups, 'deny')",
-                        write_small_file, f"/proc/{pid}/setgroups", "deny")
+            k.write_file(f"/proc/{pid}/setgroups", "deny", step="userns")
         if uid_maps:
-            text = id_map_text(uid_maps)
-            tracer.call("userns", f"write(/proc/{pid}/uid_map, {text!r})",
-                        write_small_file, f"/proc/{pid}/uid_map", text)
+            k.write_file(f"/proc/{pid}/uid_map", id_map_text(uid_maps), step="userns")
         if gid_maps:
-            text = id_map_text(gid_maps)
-            tracer.call("userns", f"write(/proc/{pid}/gid_map, {text!r})",
-                        write_small_file, f"/proc/{pid}/gid_map", text)
+            k.write_file(f"/proc/{pid}/gid_map", id_map_text(gid_maps), step="userns")
     except OSError as exc:
         raise RuntimeFailure(f"cannot write the user namespace id maps "
                              f"(linux.uidMappings/gidMappings): {exc.strerror}") from None

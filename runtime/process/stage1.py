@@ -8,9 +8,9 @@ import os
 from runtime.errors import RuntimeFailure
 from runtime.linux.constants import NAMESPACES
 from runtime.process import messages as msg
-from runtime.process.child import report_failure
-from runtime.process.context import InitContext
 from runtime.process.init import run_init
+from runtime.process.messages import report_failure
+from runtime.process.prepare import InitContext
 
 
 def child_main(ctx: InitContext) -> None:

@@ -172,7 +172,7 @@ def test_trace_is_read_in_time_order(tmp_path) -> None:
 
 
 def test_channel_messages_replies_and_fd_passing() -> None:
-    from runtime.sync import Channel
+    from runtime.process.messages import Channel
     channel = Channel(with_fds=True)
     r, w = os.pipe()
     pid = os.fork()

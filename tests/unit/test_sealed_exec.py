@@ -118,7 +118,7 @@ def test_the_bytes_are_the_assembled_source(tmp_path, arch: str, assembler: str,
 
 def test_the_sealed_exec_module_is_on_the_start_path_import_list() -> None:
     """After pivot_root the host's modules are out of reach: the init imports it first."""
-    code = ("import sys; from runtime.process.preload import preload; preload(False); "
+    code = ("import sys; from runtime.process.prepare import preload; preload(False); "
             "print('runtime.linux.sealed_exec' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr

@@ -113,9 +113,9 @@ def test_the_cgroup_is_joined_before_setns_into_a_cgroup_namespace(kernel, tmp_p
     """Mutation: in stage1.py, join the cgroup after the setns loop (a joined cgroup
     namespace would then hide the container's cgroup)."""
     from runtime.namespaces import plan
-    from runtime.process.context import InitContext
+    from runtime.process.messages import Channel
+    from runtime.process.prepare import InitContext
     from runtime.process.stage1 import run_stage1
-    from runtime.sync import Channel
 
     config = default_config(args=["/bin/sh"])
     config["linux"]["namespaces"].append({"type": "cgroup", "path": "/proc/self/ns/cgroup"})
@@ -154,9 +154,9 @@ def _init_config(rootfs: Path, share: Path) -> dict[str, Any]:
 def _run_init(kernel: seam.Recording, tmp_path: Path, monkeypatch) -> seam.Recording:
     from runtime import devices
     from runtime.namespaces import plan
-    from runtime.process.context import InitContext
     from runtime.process.init import run_init
-    from runtime.sync import Channel
+    from runtime.process.messages import Channel
+    from runtime.process.prepare import InitContext
 
     rootfs, share = tmp_path / "rootfs", tmp_path / "share"
     for directory in ("dev", "mnt", "proc", "bin"):
