@@ -138,10 +138,11 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
                        "linux.namespaces")
     if rootless:
         if "user" not in seen:
-            yield _refusal("/linux/namespaces", "this config needs root: without root, a "
-                           "container needs a user namespace, so run as root or make the "
-                           "config rootless (`spec --rootless`)")
-        yield from _rootless_mapping_problems(linux)
+            yield RuntimeFailure("this config needs root: without root, a container needs a "
+                                 "user namespace, so run as root or make the config rootless "
+                                 "(`spec --rootless`)", pointer="/linux/namespaces", host=True)
+        else:
+            yield from _rootless_mapping_problems(linux)
     mounts = config.get("mounts") or []
     for i, mount in enumerate(mounts if isinstance(mounts, list) else [mounts]):
         dest = mount.get("destination") if isinstance(mount, dict) else None

@@ -95,16 +95,11 @@ _PATTERN_SHOWN = 40
 
 
 def field_label(tokens: list[str | int]) -> str:
-    """A field path as people write it: process.args[0], linux.sysctl["net.ipv4.x"]."""
-    text = ""
-    for token in tokens:
-        if isinstance(token, int):
-            text += f"[{token}]"
-        elif text and ("." in token or "/" in token or not token):
-            text += f"[{token!r}]"
-        else:
-            text += ("." if text else "") + token
-    return text or "the config"
+    """A field path as people write it: process.args[0], linux.sysctl["net.ipv4.x"] (the
+    runtime's own words for a field, so that validate and create name it alike)."""
+    from runtime.shape import field_label as runtime_label
+
+    return runtime_label(tokens)
 
 
 def _to_problem(err: Any) -> Problem:

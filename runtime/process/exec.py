@@ -113,24 +113,16 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
             exec_child(channel, ns_fds, root_fd, proc, state, tracer, preserve_fds, security,
                         cgroup)
         channel.parent_side()
-        ready = False
-        # "pid" (from stage 1) and "ready" (from the process) may arrive in either order.
-        while not ready or pid < 0:
-            message = channel.recv()
-            if message is None:
-                break
-            kind, payload = message
-            if kind == msg.PID:
-                pid = int(payload)
-            elif kind == msg.PTY:
-                master = channel.recv_fd()
-                if not detach and not proc.get("consoleSize"):
-                    size_like_caller(master)
-                channel.reply(msg.OK)
-            elif kind == msg.READY:
-                ready = True
-            elif kind == msg.ERROR:
-                raise RuntimeFailure(payload)
+        def take_pid(found: int) -> None:
+            nonlocal pid
+            pid = found
+
+        def take_pty(fd: int) -> None:
+            nonlocal master
+            master = fd
+            if not detach and not proc.get("consoleSize"):
+                size_like_caller(fd)
+        ready = msg.drive(channel, on_pid=take_pid, on_pty=take_pty, gone="")
         os.waitpid(stage1, 0)
         stage1 = -1
         if not ready or pid < 0:

@@ -21,6 +21,12 @@ from __future__ import annotations
 
 import os
 
+from runtime.errors import RuntimeFailure
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 USERNS = "userns"   # stage 1 -> P: write my id maps
 PID = "pid"         # stage 1 or exec -> P: the process that will exec has this pid
 HOOKS = "hooks"     # init -> P: run prestart and createRuntime now
@@ -146,3 +152,38 @@ def report_failure(channel: Channel, exc: BaseException,
     else:
         message = f"{what}: {type(exc).__name__}: {exc}"
     report_error(channel, message)
+
+
+def drive(channel: Channel, *, on_pid: Callable[[int], None],
+          on_pty: Callable[[int], None] | None = None,
+          answers: dict[str, Callable[[str], str]] | None = None, gone: str) -> bool:
+    """P's one loop over the setup children's messages, until the process that will exec
+    has said `ready` and stage 1 has told its pid (in either order).
+
+    on_pid and on_pty (the master fd, then `ok` goes back) handle those two; answers maps
+    the stage's own requests (userns, hooks) to the reply they get; `error` raises the
+    child's sentence. When every child end closes before that, raises `gone` (or, when
+    gone is empty, returns False for the caller to judge)."""
+    ready = have_pid = False
+    while not (ready and have_pid):
+        message = channel.recv()
+        if message is None:
+            if gone:
+                raise RuntimeFailure(gone)
+            return False
+        kind, payload = message
+        if kind == PID:
+            on_pid(int(payload))
+            have_pid = True
+        elif kind == PTY and on_pty is not None:
+            on_pty(channel.recv_fd())
+            channel.reply(OK)
+        elif kind == READY:
+            ready = True
+        elif kind == ERROR:
+            raise RuntimeFailure(payload)
+        elif answers and kind in answers:
+            channel.reply(answers[kind](payload))
+        else:
+            raise RuntimeFailure(f"container setup failed: unexpected message {kind!r}")
+    return True

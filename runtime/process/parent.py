@@ -129,54 +129,54 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             rules = cgroups.device_rules(config, cgroup)
             cgroup.claim_in_advance()
             cgroups.save(cgroup, directory)
-        ready = False
-        while not ready or init_pid < 0:
-            message = channel.recv()
-            if message is None:
-                raise RuntimeFailure("container setup failed: its process exited without a "
-                                     "reason (see the trace)")
-            kind, payload = message
-            if kind == msg.USERNS:
-                _write_id_maps(stage1, config, rootless, tracer)
-                channel.reply(msg.OK)
-            elif kind == msg.HOOKS:
-                _run_create_hooks(config, container_id, int(payload or 0), bundle, tracer)
-                channel.reply(msg.OK)
-            elif kind == msg.PID:
-                init_pid = int(payload)
-                try:
-                    if pending:
-                        # The cgroup with its limits, then the init in it: the init waits
-                        # for that before it mounts cgroups. The limits come first: a v1
-                        # device list is rewritten from "deny all", and an init already
-                        # inside would be refused /dev/null meanwhile.
-                        pending = False
-                        advance = cgroup.owned
-                        cgroups.realize(cgroup, config, rules)
-                        cgroup.join(init_pid)
-                        channel.reply(msg.CGROUP)
-                        if cgroup.owned != advance:  # someone made a dir meanwhile
-                            cgroups.save(cgroup, directory)
-                        _report_cgroup_warnings(cgroup, tracer)
-                    # Written now, while the init sets up: `start` and `kill` wait for our
-                    # lock, and a failure removes the whole state dir.
-                    state = _save_state(store, container_id, bundle, rootfs, init_pid,
-                                        config, rootless, no_pivot)
-                except (RuntimeFailure, OSError):
-                    # An init that failed early is gone: its reason matters, not ours.
-                    reason = _reported_error(channel, init_pid)
-                    if reason:
-                        raise RuntimeFailure(reason) from None
-                    raise
-            elif kind == msg.PTY:
-                master = channel.recv_fd()
-                if foreground and not process.get("consoleSize"):
-                    size_like_caller(master)
-                channel.reply(msg.OK)
-            elif kind == msg.READY:
-                ready = True
-            elif kind == msg.ERROR:
-                raise RuntimeFailure(payload)
+        state = None
+
+        def on_pid(pid: int) -> None:
+            nonlocal pending, init_pid, state
+            init_pid = pid
+            try:
+                if pending:
+                    # The cgroup with its limits, then the init in it: the init waits
+                    # for that before it mounts cgroups. The limits come first: a v1
+                    # device list is rewritten from "deny all", and an init already
+                    # inside would be refused /dev/null meanwhile.
+                    pending = False
+                    advance = cgroup.owned
+                    cgroups.realize(cgroup, config, rules)
+                    cgroup.join(pid)
+                    channel.reply(msg.CGROUP)
+                    if cgroup.owned != advance:  # someone made a dir meanwhile
+                        cgroups.save(cgroup, directory)
+                    _report_cgroup_warnings(cgroup, tracer)
+                # Written now, while the init sets up: `start` and `kill` wait for our
+                # lock, and a failure removes the whole state dir.
+                state = _save_state(store, container_id, bundle, rootfs, pid, config,
+                                    rootless, no_pivot)
+            except (RuntimeFailure, OSError):
+                # An init that failed early is gone: its reason matters, not ours.
+                reason = _reported_error(channel, pid)
+                if reason:
+                    raise RuntimeFailure(reason) from None
+                raise
+
+        def on_pty(fd: int) -> None:
+            nonlocal master
+            master = fd
+            if foreground and not process.get("consoleSize"):
+                size_like_caller(fd)
+
+        def userns(_payload: str) -> str:
+            _write_id_maps(stage1, config, rootless, tracer)
+            return msg.OK
+
+        def hooks(payload: str) -> str:
+            _run_create_hooks(config, container_id, int(payload or 0), bundle, tracer)
+            return msg.OK
+
+        msg.drive(channel, on_pid=on_pid, on_pty=on_pty,
+                  answers={msg.USERNS: userns, msg.HOOKS: hooks},
+                  gone="container setup failed: its process exited without a reason "
+                       "(see the trace)")
         os.waitpid(stage1, 0)
         stage1 = -1
         if not st.is_alive(state.pid, state.starttime):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,15 @@ APP_CSS = Path(__file__).resolve().parents[2] / "bundlebench" / "tui" / "app.tcs
 
 
 def make_bundle(root: Path, config: dict[str, Any] | None = None) -> Path:
-    """A bundle dir with a rootfs holding only /bin/sh and ``config`` (default: runc's default)."""
+    """A bundle dir with a rootfs holding only /bin/sh and ``config`` (default: runc's
+    default, rootless when the tests run as a plain user: validate == run)."""
     bundle = root / "bundle"
     (bundle / "rootfs" / "bin").mkdir(parents=True)
     shell = bundle / "rootfs" / "bin" / "sh"
     shell.write_text("#!/bin/sh\n")
     shell.chmod(0o755)
-    (bundle / "config.json").write_text(dumps(config or default_config()))
+    config = config or default_config(rootless=os.geteuid() != 0)
+    (bundle / "config.json").write_text(dumps(config))
     return bundle
 
 

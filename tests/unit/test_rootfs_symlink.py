@@ -19,7 +19,7 @@ from runtime.errors import RuntimeFailure
 def _bundle(tmp_path: Path, root_path: str = "rootfs") -> Path:
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    config = default_config(args=["sh"])
+    config = default_config(args=["sh"], rootless=os.geteuid() != 0)  # runnable by us
     config["root"]["path"] = root_path
     (bundle / "config.json").write_text(json.dumps(config))
     return bundle

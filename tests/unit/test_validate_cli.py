@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from tests.unit.checks_helpers import make_bundle
 
 
 def _bundle(tmp_path: Path, **changes) -> Path:
+    """A bundle whose config the user running the tests could run (validate == run)."""
     bundle = make_bundle(tmp_path)
-    config = default_config()
+    config = default_config(rootless=os.geteuid() != 0)
     for key, value in changes.items():
         section, _, field = key.partition("__")
         if field:
