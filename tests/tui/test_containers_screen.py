@@ -76,7 +76,8 @@ def test_launch_without_privileges_says_what_is_needed(tmp_path: Path,
     import bundlebench.containers.launch as launch
 
     monkeypatch.setattr(launch.os, "geteuid", lambda: 1000)
-    bundle = make_bundle(tmp_path)  # runc's default: no user namespace, so it needs root
+    # runc's default: no user namespace, so it needs root
+    bundle = make_bundle(tmp_path, default_config())
 
     async def scenario() -> None:
         app = ContainersHost(bundle, tmp_path / "root")
