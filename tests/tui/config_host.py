@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,13 @@ APP_CSS = Path(__file__).resolve().parents[2] / "bundlebench" / "tui" / "app.tcs
 
 
 def make_bundle(root: Path, config: dict[str, Any] | None = None) -> Path:
-    """A bundle dir with a rootfs holding only /bin/sh and ``config`` (default: runc's
-    default, rootless when the tests run as a plain user: validate == run)."""
+    """A bundle dir with a rootfs holding only /bin/sh and ``config`` (default: runc's default)."""
     bundle = root / "bundle"
     (bundle / "rootfs" / "bin").mkdir(parents=True)
     shell = bundle / "rootfs" / "bin" / "sh"
     shell.write_text("#!/bin/sh\n")
     shell.chmod(0o755)
-    config = config or default_config(rootless=os.geteuid() != 0)
-    (bundle / "config.json").write_text(dumps(config))
+    (bundle / "config.json").write_text(dumps(config or default_config()))
     return bundle
 
 

@@ -27,8 +27,11 @@ async def open_config(pilot, app: BundlebenchApp) -> ConfigScreen:
 
 
 def test_config_screen_in_the_app(tmp_path: Path) -> None:
+    # A config the user running the test could run: validate == run on this host.
+    config = default_config(rootless=os.geteuid() != 0)
+
     async def scenario() -> None:
-        app = BundlebenchApp(make_bundle(tmp_path))
+        app = BundlebenchApp(make_bundle(tmp_path, config))
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_config(pilot, app)
             assert len(screen.query(BundleHeader)) == 1
