@@ -203,7 +203,12 @@ def readonly_path(root_fd: int, path: str, ops: MountOps, tracer: Tracer = NULL_
 def apply(config: dict[str, Any], root: str = "/", tracer: Tracer = NULL_TRACER,
           ops: MountOps | None = None) -> Report:
     """Apply readonlyPaths then maskedPaths of config inside root."""
-    items = paths_of(config)
+    return apply_paths(paths_of(config), root, tracer, ops)
+
+
+def apply_paths(items: Any, root: str = "/", tracer: Tracer = NULL_TRACER,
+                ops: MountOps | None = None) -> Report:
+    """Apply (kind, path) items as paths_of orders them: readonly, then masked."""
     report = Report()
     if not items:
         return report

@@ -158,11 +158,13 @@ def locked_flags(path: str) -> int:
 
 
 def apply_mount(root_fd: int, mount: dict[str, Any], bundle: str, tracer: Tracer = NULL_TRACER,
-                in_userns: bool = False, cgroupns: bool = False) -> None:
-    """Perform one config mount with its destination resolved inside the root."""
+                in_userns: bool = False, cgroupns: bool = False,
+                opts: MountOptions | None = None) -> None:
+    """Perform one config mount with its destination resolved inside the root (opts: its
+    options as the plan parsed them)."""
     dest = mount.get("destination") or ""
     mtype = mount.get("type") or ""
-    opts = parse_options(mount.get("options"), mtype)
+    opts = opts or parse_options(mount.get("options"), mtype)
     source = mount.get("source") or mtype or "none"
     if mtype == "cgroup" and not opts.is_bind:
         _mount_cgroup(root_fd, dest, opts, tracer, in_userns, cgroupns)

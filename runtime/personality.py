@@ -65,10 +65,14 @@ def apply(config: dict[str, Any], tracer: Tracer = NULL_TRACER) -> int | None:
     personality = (config.get("linux") or {}).get("personality")
     if personality is None:
         return None
-    value = persona(personality)
+    return set_value(persona(personality), tracer, personality.get("domain"))
+
+
+def set_value(value: int, tracer: Tracer = NULL_TRACER, domain: Any = None) -> int:
+    """personality(value), as the plan decided it."""
     try:
         tracer.call("personality", f"personality({value:#x})", _personality, value)
     except OSError as exc:
-        raise RuntimeFailure(f"linux.personality {personality.get('domain')} cannot be set: "
+        raise RuntimeFailure(f"linux.personality {domain or hex(value)} cannot be set: "
                              f"{exc.strerror}") from None
     return value

@@ -1,263 +1,111 @@
-"""What the runtime decides about a config before anything forks, and the one check that
-`bundlebench validate` and `create` share (validate == run).
+"""The plan: every decision about one container, made by P before the fork from a config
+that `rules.refuse` has passed, and read-only after. The stages act on it; none of them
+reads config.json's dict (hooks excepted: the hook runner takes the checked lists).
 
-Every rule here is the runtime's own: `create` runs the same functions (the cheap ones
-through `refuse()`, the ones that prepare something, like the seccomp program or the
-namespace fds, where it prepares them), so a config that `check()` finds nothing wrong
-with is one `create` does not refuse, and each refusal of `create` is a problem of
-`check()` with the same sentence. Each problem names its field by JSON pointer and says
-whether it depends on this host (a kernel feature, an LSM, a path that must exist).
+Making a plan refuses nothing new: the rules already did. It parses once what the init
+used to parse after the namespaces existed (mount options, propagation, capability masks,
+rlimits, the environment), so the init only acts.
 """
 
 from __future__ import annotations
 
-import os
-
-from runtime.errors import RuntimeFailure
-
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
     from typing import Any
 
-ERROR, WARNING = "error", "warning"
 
+class Frozen:
+    """Slots set once by the constructor; any later assignment is a bug."""
 
-class Problem:
-    """One finding: pointer, severity, the runtime's sentence, and whether it is the host's."""
+    __slots__ = ()
 
-    __slots__ = ("pointer", "severity", "message", "host")
+    def __init__(self, **values: Any) -> None:
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
 
-    def __init__(self, pointer: str, severity: str, message: str, host: bool = False) -> None:
-        self.pointer = pointer
-        self.severity = severity
-        self.message = message
-        self.host = host
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a plan is read-only: {type(self).__name__}.{name}")
 
     def __repr__(self) -> str:
-        return f"Problem({self.pointer!r}, {self.severity!r}, {self.message!r})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"pointer": self.pointer, "severity": self.severity, "message": self.message,
-                "host": self.host}
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
-def _as_problem(failure: RuntimeFailure, pointer: str, host: bool) -> Problem:
-    return Problem(failure.pointer or pointer, ERROR, str(failure), failure.host or host)
+class ProcessPlan(Frozen):
+    """What the process that execs becomes (the init's, or one `exec` runs)."""
+
+    __slots__ = ("args", "env", "cwd", "uid", "gid", "additional_gids", "umask",
+                 "capabilities", "rlimits", "no_new_privileges", "oom_score_adj", "terminal",
+                 "console_size")
 
 
-def _section(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+class MountPlan(Frozen):
+    """One config mount with its options parsed."""
+
+    __slots__ = ("destination", "type", "source", "options", "raw")
 
 
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+class Plan(Frozen):
+    """The container: namespaces, root, mounts, paths, identity, process."""
+
+    __slots__ = ("bundle", "rootfs", "rootless", "kinds", "in_userns", "hostname",
+                 "domainname", "mounts", "root_propagation", "rootfs_propagation",
+                 "readonly_root", "devices", "paths", "personality", "time_offsets",
+                 "monotonic_shift_us", "hooks", "process", "config")
 
 
-# --- the cheap rules: pure functions of the config (and the bundle's files) ----------------
+def process_plan(proc: dict[str, Any]) -> ProcessPlan:
+    """The process part of a checked config (or of `exec`'s process)."""
+    from runtime import capabilities
+    from runtime.config import env_list_to_dict
+    from runtime.process.setup import rlimit_values
+    user = proc.get("user") or {}
+    umask = user.get("umask")
+    return ProcessPlan(
+        args=list(proc["args"]), env=env_list_to_dict(proc.get("env") or []),
+        cwd=proc.get("cwd") or "/", uid=int(user.get("uid", 0)), gid=int(user.get("gid", 0)),
+        additional_gids=[int(g) for g in user.get("additionalGids") or []],
+        umask=0o022 if umask is None else int(umask),
+        capabilities=capabilities.masks(proc.get("capabilities")),
+        rlimits=rlimit_values(proc), no_new_privileges=bool(proc.get("noNewPrivileges")),
+        oom_score_adj=proc.get("oomScoreAdj"), terminal=bool(proc.get("terminal")),
+        console_size=proc.get("consoleSize"))
 
-def config_rules(config: dict[str, Any], bundle: str, rootless: bool
-                 ) -> Iterator[tuple[str, bool, Callable[[], Any]]]:
-    """(pointer, host-dependent, rule) for every check `create` makes without preparing
-    anything; a rule raises RuntimeFailure to refuse."""
-    from runtime import capabilities, mounts, shape
-    from runtime.config import shape_problems
-    from runtime.process import setup as process
-    typed = list(shape.problems(config))
-    for pointer, sentence in typed:
-        yield pointer, False, _raiser(RuntimeFailure(sentence, pointer=pointer))
-    if typed:
-        return  # the rules below read the values as the types say
-    for refusal in shape_problems(config, rootless):
-        yield refusal.pointer, refusal.host, _raiser(refusal)
-    proc = _section(config.get("process"))
-    linux = _section(config.get("linux"))
-    for i, mount in enumerate(_items(config.get("mounts"))):
-        if isinstance(mount, dict):
-            yield (f"/mounts/{i}/options", False,
-                   _bound(mounts.parse_options, _items(mount.get("options")),
-                          mount.get("type")))
-            yield f"/mounts/{i}/type", False, _bound(mounts.check_type, mount)
-            yield f"/mounts/{i}/source", True, _bound(mounts.check_bind_source, mount, bundle)
-    yield "/mounts", False, _bound(_needs_proc, config)
+
+def make(config: dict[str, Any], bundle: str, rootfs: str, rootless: bool) -> Plan:
+    """The plan of a config that rules.refuse has accepted."""
+    from runtime import devices, mounts
+    from runtime.linux.constants import MOUNT_PROPAGATION
+    from runtime.rootfs import root_propagation
+    linux = config.get("linux") or {}
+    kinds = frozenset(ns["type"] for ns in linux.get("namespaces") or [])
+    planned = tuple(
+        MountPlan(destination=m.get("destination") or "", type=m.get("type") or "",
+                  source=m.get("source") or "", raw=m,
+                  options=mounts.parse_options(m.get("options"), m.get("type")))
+        for m in config.get("mounts") or [])
+    paths: list[tuple[str, str]] = []
     if linux.get("maskedPaths") or linux.get("readonlyPaths"):
         from runtime import masking
-        yield "/linux/maskedPaths", False, _bound(masking.paths_of, config)
+        paths = masking.paths_of(config)
+    personality = None
     if linux.get("personality") is not None:
-        from runtime import personality
-        yield "/linux/personality", False, _bound(personality.persona, linux["personality"])
-    if proc.get("oomScoreAdj") is not None:
-        yield "/process/oomScoreAdj", True, _bound(_oom_score_allowed, config, rootless)
-    if linux.get("rootfsPropagation"):
-        from runtime import rootfs
-        yield "/linux/rootfsPropagation", False, _bound(rootfs.root_propagation, config)
-    for i, device in enumerate(_items(linux.get("devices"))):
-        from runtime import devices
-        yield f"/linux/devices/{i}/type", False, _bound(devices.check_type, device)
-    if proc.get("rlimits"):
-        yield "/process/rlimits", False, _bound(process.rlimit_values, proc)
-    if proc.get("capabilities") is not None:
-        yield "/process/capabilities", False, _bound(capabilities.masks,
-                                                     proc.get("capabilities"))
-    if config.get("hooks") is not None:
-        from runtime import hooks
-        for kind in hooks.HOOK_KINDS:
-            yield f"/hooks/{kind}", False, _bound(hooks.hooks_of, config, kind)
-
-
-def _needs_proc(config: dict[str, Any]) -> None:
-    """The init waits for `start` on /proc/self/fd: a container without /proc cannot."""
-    for mount in _items(config.get("mounts")):
-        if isinstance(mount, dict) and os.path.normpath(mount.get("destination") or ".") \
-                == "/proc":
-            return
-    raise RuntimeFailure("the container has no /proc mounted, which the runtime needs to "
-                         "wait for `start`: add a proc mount")
-
-
-def _oom_score_allowed(config: dict[str, Any], rootless: bool) -> None:
-    """Lowering oom_score_adj needs CAP_SYS_RESOURCE in the host's user namespace: the
-    runtime must hold it, and an init in a user namespace of its own never does."""
-    value = config["process"]["oomScoreAdj"]
-    try:
-        with open("/proc/self/oom_score_adj") as handle:
-            current = int(handle.read())
-    except (OSError, ValueError):
-        return
-    if value >= current:
-        return
-    from runtime.linux import libc
-    from runtime.linux.constants import CAPABILITIES
-    kinds = {ns.get("type") for ns in _items(_section(config.get("linux")).get("namespaces"))
-             if isinstance(ns, dict)}
-    if rootless or "user" in kinds:
-        why = "a container in a user namespace cannot lower it"
-    elif not libc.capget()[0] & 1 << CAPABILITIES["CAP_SYS_RESOURCE"]:
-        why = "the runtime runs without CAP_SYS_RESOURCE here, which lowering it needs"
-    else:
-        return
-    raise RuntimeFailure(f"process.oomScoreAdj {value} is below the runtime's own "
-                         f"({current}) and {why} on this host: use {current} or more",
-                         host=True)
-
-
-def _bound(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    return lambda: func(*args)
-
-
-def _raiser(refusal: RuntimeFailure) -> Callable[[], None]:
-    def rule() -> None:
-        raise refusal
-    return rule
-
-
-def refuse(config: dict[str, Any], bundle: str, rootless: bool) -> None:
-    """Raise the first refusal of the cheap rules, with its pointer (create's first step)."""
-    for pointer, host, rule in config_rules(config, bundle, rootless):
-        try:
-            rule()
-        except RuntimeFailure as failure:
-            failure.pointer = failure.pointer or pointer
-            failure.host = failure.host or host
-            raise
-
-
-def warnings(config: dict[str, Any]) -> list[Problem]:
-    """What the runtime will change or drop silently: each is also a trace step."""
-    found = []
-    proc = _section(config.get("process"))
-    if _section(proc.get("user")).get("uid", 0) == 0:
-        return found  # root gets its capabilities from the bounding set at exec
-    caps = _section(proc.get("capabilities"))
-    inheritable = set(_items(caps.get("inheritable")))
-    permitted = set(_items(caps.get("permitted")))
-    for i, cap in enumerate(_items(caps.get("ambient"))):
-        if cap not in inheritable or cap not in permitted:
-            found.append(Problem(
-                f"/process/capabilities/ambient/{i}", WARNING,
-                f"ambient capability {cap} is not also inheritable and permitted, so the "
-                "kernel drops it and the non-root process runs without it: add it to both "
-                "sets or remove it"))
-    return found
-
-
-# --- everything: what validate shows -----------------------------------------------------
-
-def check(config: Any, bundle: str, *, rootless: bool | None = None) -> list[Problem]:
-    """Every problem `create` would find with config in bundle on this host, refusals
-    first, in the order create meets them; no side effects (nothing is made or written)."""
-    if not isinstance(config, dict):
-        return [Problem("", ERROR, "config.json must hold a JSON object")]
-    rootless = os.geteuid() != 0 if rootless is None else rootless
-    problems: list[Problem] = []
-    seen: set[str] = set()
-
-    def attempt(pointer: str, host: bool, rule: Callable[[], Any]) -> Any:
-        try:
-            return rule()
-        except RuntimeFailure as failure:
-            problem = _as_problem(failure, pointer, host)
-            if (problem.pointer, problem.message) not in seen:
-                seen.add((problem.pointer, problem.message))
-                problems.append(problem)
-        except (TypeError, ValueError, AttributeError, KeyError):
-            pass  # a wrong shape the schema reports; the runtime's own words come above
-        return None
-
-    root = _section(config.get("root"))
-    if not isinstance(root.get("path"), str) or not root.get("path"):
-        attempt("/root/path", False, _raiser(RuntimeFailure(
-            "config.json: root.path is missing: name the rootfs directory")))
-        rootfs = None
-    else:
-        from runtime.config import check_rootfs_reachable, resolve_rootfs
-        rootfs = attempt("/root/path", True, _bound(resolve_rootfs, bundle, root["path"]))
-        if rootfs is not None:
-            attempt("/root/path", True, _bound(check_rootfs_reachable, config, rootfs))
-    for pointer, host, rule in config_rules(config, bundle, rootless):
-        attempt(pointer, host, rule)
-    if problems:
-        return problems  # the rest (and the warnings) read values these refuse
-    for pointer, host, rule in _prepared_rules(config, rootless):
-        attempt(pointer, host, rule)
-    return problems or warnings(config)
-
-
-def _prepared_rules(config: dict[str, Any], rootless: bool
-                    ) -> Iterator[tuple[str, bool, Callable[[], Any]]]:
-    """The rules whose work create keeps (fds, programs, plans), here done and dropped."""
-    from runtime import namespaces
-    linux = _section(config.get("linux"))
-    ns_plan = namespaces.plan(config)
-    for index, (kind, path) in enumerate(ns_plan.join):
-        yield (f"/linux/namespaces/{_ns_index(linux, kind, index)}/path", True,
-               _bound(_try_open_ns, kind, path))
-    if linux.get("seccomp") is not None:
-        from runtime import seccomp
-        yield "/linux/seccomp", True, _bound(seccomp.prepare, config)
-    if linux.get("sysctl"):
-        from runtime import sysctl
-        yield "/linux/sysctl", True, _bound(sysctl.check, config)
-    proc = _section(config.get("process"))
-    if proc.get("apparmorProfile") or proc.get("selinuxLabel"):
-        from runtime import lsm
-        field = "apparmorProfile" if proc.get("apparmorProfile") else "selinuxLabel"
-        yield f"/process/{field}", True, _bound(lsm.plan, proc)
-    yield "/linux/resources", True, _bound(_cgroup_plan, config, rootless)
-
-
-def _ns_index(linux: dict[str, Any], kind: str, fallback: int) -> int:
-    for i, ns in enumerate(_items(linux.get("namespaces"))):
-        if isinstance(ns, dict) and ns.get("type") == kind:
-            return i
-    return fallback
-
-
-def _try_open_ns(kind: str, path: str) -> None:
-    from runtime.namespaces import open_ns_path
-    os.close(open_ns_path(kind, path))
-
-
-def _cgroup_plan(config: dict[str, Any], rootless: bool) -> None:
-    from runtime.cgroups import manager
-    manager.plan(config, "validate", rootless=rootless)
+        from runtime.personality import persona
+        personality = persona(linux["personality"])
+    offsets = linux.get("timeOffsets") or {}
+    propagation = linux.get("rootfsPropagation") or ""
+    return Plan(
+        bundle=bundle, rootfs=rootfs, rootless=rootless, kinds=kinds,
+        in_userns="user" in kinds or rootless, hostname=config.get("hostname") or "",
+        domainname=config.get("domainname") or "", mounts=planned,
+        root_propagation=root_propagation(config),
+        rootfs_propagation=MOUNT_PROPAGATION[propagation] if propagation else None,
+        readonly_root=bool((config.get("root") or {}).get("readonly")),
+        devices=tuple(devices.device_list(config)), paths=tuple(paths),
+        personality=personality,
+        time_offsets="".join(f"{clock} {int(v.get('secs', 0))} {int(v.get('nanosecs', 0))}\n"
+                             for clock, v in offsets.items()),
+        monotonic_shift_us=int((offsets.get("monotonic") or {}).get("secs", 0)) * 1_000_000
+        + int((offsets.get("monotonic") or {}).get("nanosecs", 0)) // 1000,
+        hooks=frozenset(kind for kind, items in (config.get("hooks") or {}).items() if items),
+        process=process_plan(config["process"]), config=config)

@@ -19,7 +19,7 @@ from runtime.linux.constants import (
     MS_SLAVE,
     flag_names,
 )
-from runtime.mounts import apply_mount, locked_flags, parse_options
+from runtime.mounts import apply_mount, locked_flags
 from runtime.trace import NULL_TRACER, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -45,12 +45,12 @@ def _mount_point_of(path: str) -> str:
     return path
 
 
-def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = NULL_TRACER,
-            in_userns: bool = False, cgroupns: bool = False,
+def prepare(plan: Any, tracer: Tracer = NULL_TRACER,
             before_cgroup_mount: Callable[[], None] | None = None) -> int:
-    """Set up every mount and /dev below rootfs; return an O_PATH fd of the new root.
-    before_cgroup_mount runs before the first mount of type cgroup."""
-    flag = root_propagation(config)
+    """Set up every mount and /dev below the plan's rootfs; return an O_PATH fd of the new
+    root. before_cgroup_mount runs before the first mount of type cgroup."""
+    rootfs = plan.rootfs
+    flag = plan.root_propagation
     seam.traced(tracer).mount(None, "/", None, flag, None,
                               step="propagation",
                               text=f"mount(NULL, '/', NULL, {flag_names(flag)})")
@@ -64,22 +64,23 @@ def prepare(config: dict[str, Any], bundle: str, rootfs: str, tracer: Tracer = N
                               step="rootfs",
                               text=f"mount({rootfs!r}, {rootfs!r}, NULL, MS_BIND|MS_REC)")
     root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    mounts = config.get("mounts") or []
+    cgroupns = "cgroup" in plan.kinds
     dev_bound = False
     has_devpts = False
-    for mount in mounts:
-        if before_cgroup_mount is not None and mount.get("type") == "cgroup":
+    for mount in plan.mounts:
+        if before_cgroup_mount is not None and mount.type == "cgroup":
             before_cgroup_mount()
             before_cgroup_mount = None
-        apply_mount(root_fd, mount, bundle, tracer, in_userns, cgroupns)
-        dest = os.path.normpath(mount.get("destination", ""))
-        if dest == "/dev" and parse_options(mount.get("options"), mount.get("type")).is_bind:
+        apply_mount(root_fd, mount.raw, plan.bundle, tracer, plan.in_userns, cgroupns,
+                    opts=mount.options)
+        dest = os.path.normpath(mount.destination)
+        if dest == "/dev" and mount.options.is_bind:
             dev_bound = True
-        if dest == "/dev/pts" and mount.get("type") == "devpts":
+        if dest == "/dev/pts" and mount.type == "devpts":
             has_devpts = True
     if not dev_bound:
-        for dev in devices.device_list(config):
-            devices.create_device(root_fd, dev, bind=in_userns, tracer=tracer)
+        for dev in plan.devices:
+            devices.create_device(root_fd, dev, bind=plan.in_userns, tracer=tracer)
         devices.create_symlinks(root_fd, ptmx=has_devpts, tracer=tracer)
     devices.check_dev_null(root_fd)
     return root_fd
@@ -116,10 +117,9 @@ def pivot(rootfs: str, tracer: Tracer = NULL_TRACER, no_pivot: bool = False) -> 
         os.close(new_root)
 
 
-def apply_root_propagation(config: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
-    name = (config.get("linux") or {}).get("rootfsPropagation") or ""
-    if name:
-        flag = MOUNT_PROPAGATION[name]
+def apply_root_propagation(flag: int | None, tracer: Tracer = NULL_TRACER) -> None:
+    """linux.rootfsPropagation on the new root, after pivot_root (None: leave it)."""
+    if flag is not None:
         seam.traced(tracer).mount(None, "/", None, flag, None,
                                   step="propagation",
                                   text=f"mount(NULL, '/', NULL, {flag_names(flag)})")

@@ -59,7 +59,7 @@ def merge_runtime(problems: list[Problem], runtime: list[Problem]) -> list[Probl
 
 def runtime_problems(config: dict[str, Any], bundle_dir: Path) -> list[Problem]:
     """What the embedded runtime's plan refuses or changes, as validator problems."""
-    from runtime.plan import check
+    from runtime.rules import check
 
     found = []
     for item in check(config, str(bundle_dir)):

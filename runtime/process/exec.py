@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
 
+    from runtime.plan import ProcessPlan
+
 
 def build_exec_process(config: dict[str, Any], *, args: list[str], process_json: str | None,
                        cwd: str | None, env: list[str], user: str | None, tty: bool,
@@ -71,9 +73,16 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
     status = container_status(store, state)
     if status not in (st.CREATED, st.RUNNING):
         raise RuntimeFailure(f"cannot exec in container {container_id!r}: it is {status}")
+    from runtime import plan as plans
+    from runtime import shape
+    for _pointer, sentence in shape.problems({"process": proc}):
+        raise RuntimeFailure(sentence)  # process.json is input like config.json: typed first
+    if not proc.get("args"):
+        raise RuntimeFailure("process.args must be a non-empty list of strings")
+    proc_plan = plans.process_plan(proc)
     from runtime.cgroups import manager as cgroups
     cgroup = cgroups.load(store.path(container_id))
-    terminal = bool(proc.get("terminal"))
+    terminal = proc_plan.terminal
     if terminal and detach and not console_socket:
         raise RuntimeFailure("exec -t -d needs --console-socket to hand the pty to")
     if console_socket and not terminal:
@@ -110,7 +119,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         tracer.flush()
         stage1 = os.fork()
         if stage1 == 0:
-            exec_child(channel, ns_fds, root_fd, proc, state, tracer, preserve_fds, security,
+            exec_child(channel, ns_fds, root_fd, proc_plan, state, tracer, preserve_fds, security,
                         cgroup)
         channel.parent_side()
         def take_pid(found: int) -> None:
@@ -160,7 +169,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
 
 
 def exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
-                proc: dict[str, Any], state: st.ContainerState, tracer: Tracer,
+                proc: ProcessPlan, state: st.ContainerState, tracer: Tracer,
                 preserve_fds: int, security: Security | None = None, cgroup: Any = None
                 ) -> None:
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
@@ -188,9 +197,9 @@ def exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
         kernel.chdir("/")
         os.close(root_fd)
         kernel.setsid()
-        if proc.get("terminal"):
+        if proc.terminal:
             from runtime import console
-            master, slave = console.open_pty(proc.get("consoleSize"))
+            master, slave = console.open_pty(proc.console_size)
             channel.send_fd(master)
             os.close(master)
             console.make_controlling(slave)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from runtime.config import env_list_to_dict
 from runtime.errors import RuntimeFailure
 from runtime.process.messages import Channel
 from runtime.trace import Tracer
@@ -14,6 +13,8 @@ from runtime.trace import Tracer
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
+
+    from runtime.plan import ProcessPlan
 
 
 class Security:
@@ -26,7 +27,7 @@ class Security:
         self.labels = labels or []
 
 
-def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: bool,
+def finish_process(proc: ProcessPlan, tracer: Tracer, *, setgroups_allowed: bool,
                    preserve_fds: int, before_exec, channel: Channel,
                    security: Security | None = None) -> None:
     """Shared by create and exec: rlimits .. execve. Reports `ready` before blocking.
@@ -37,7 +38,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     from runtime.process import setup
     security = security or Security()
-    nnp = bool(proc.get("noNewPrivileges"))
+    nnp = proc.no_new_privileges
     k = seam.traced(tracer)
     # Made before any seccomp filter, which may forbid memfd_create (CVE-2019-5736).
     try:
@@ -46,28 +47,27 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
         raise RuntimeFailure(f"the sealed exec helper cannot be made: {exc.strerror or exc} "
                              "(the runtime needs memfd_create with sealing, Linux 3.17+)"
                              ) from None
-    setup.set_rlimits(proc, tracer)
-    setup.set_oom_score_adj(proc.get("oomScoreAdj"), tracer)
+    setup.set_rlimits(proc.rlimits, tracer)
+    setup.set_oom_score_adj(proc.oom_score_adj, tracer)
     if security.seccomp is not None and not nnp:
         # Without no_new_privs loading needs CAP_SYS_ADMIN, which the user switch drops.
         k.seccomp_load(security.seccomp)
-    caps = capabilities.masks(proc.get("capabilities"))
+    caps = proc.capabilities
     # The bounding set needs CAP_SETPCAP, which the switch to a non-root user drops;
     # KEEPCAPS keeps the permitted set across that switch, for capset to narrow after it.
     capabilities.drop_bounding(caps["bounding"], tracer)
     k.prctl(libc.PR_SET_KEEPCAPS, 1, step="capabilities")
-    setup.set_user(proc.get("user") or {}, setgroups_allowed, tracer)
+    setup.set_user(proc.uid, proc.gid, proc.additional_gids, setgroups_allowed, tracer)
     capabilities.apply_sets(caps, tracer)
     k.prctl(libc.PR_SET_KEEPCAPS, 0, step="capabilities")
-    setup.enter_cwd(proc.get("cwd") or "/", tracer)
-    env = env_list_to_dict(proc.get("env") or [])
-    setup.ensure_home(env, int((proc.get("user") or {}).get("uid", 0)))
-    path = setup.find_executable(proc["args"][0], env)
+    setup.enter_cwd(proc.cwd, tracer)
+    env = dict(proc.env)
+    setup.ensure_home(env, proc.uid)
+    path = setup.find_executable(proc.args[0], env)
     setup.refuse_self_exe_interpreter(path)
     if nnp:
         setup.no_new_privileges(tracer)
-    umask = (proc.get("user") or {}).get("umask")
-    k.umask(0o022 if umask is None else int(umask))
+    k.umask(proc.umask)
     for fd in range(3, 3 + preserve_fds):
         try:  # noqa: SIM105 (no contextlib on the start path)
             os.set_inheritable(fd, True)
@@ -87,7 +87,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
     # The trace ends here, complete: what follows leaves no fd to write it with.
     if program is not None:
         tracer.emit("seccomp", seam.describe("seccomp_load", (program,)))
-    tracer.emit("exec", seam.describe("execve", (path, proc["args"])))
+    tracer.emit("exec", seam.describe("execve", (path, proc.args)))
     tracer.close()
     channel.close()
     kernel = seam.kernel()
@@ -100,7 +100,7 @@ def finish_process(proc: dict[str, Any], tracer: Tracer, *, setgroups_allowed: b
             os.write(2, f"bundlebench-runtime: {exc}\n".encode())
             os._exit(1)
     try:
-        kernel.execve(path, proc["args"], env, helper)
+        kernel.execve(path, proc.args, env, helper)
     except OSError as exc:
         os.write(2, f"bundlebench-runtime: exec {path}: {exc.strerror}\n".encode())
         os._exit(127)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from runtime.config import env_list_to_dict
 from runtime.errors import RuntimeFailure
 from runtime.process import messages as msg
 from runtime.process.finish import finish_process
@@ -24,72 +23,64 @@ def _await_cgroup(ctx: InitContext) -> None:
 
 
 def run_init(ctx: InitContext) -> None:
-    """The container init: filesystem, identity, process; then wait for start; exec."""
+    """The container init: filesystem, identity, process; then wait for start; exec.
+    It acts on ctx.plan, decided before the fork; config.json's dict is only handed to
+    the hook runner."""
     from runtime import rootfs
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     tracer = ctx.tracer
     tracer.host_pid = host_pid()
-    config = ctx.config
-    proc = config["process"]
-    linux = config.get("linux") or {}
-    kinds = {ns["type"] for ns in linux.get("namespaces") or []}
-    in_userns = "user" in kinds or ctx.rootless
+    plan = ctx.plan
+    proc = plan.process
     kernel = seam.kernel()
     kernel.setsid()
     kernel.prctl(libc.PR_SET_PDEATHSIG, 0)
-    root_fd = rootfs.prepare(config, ctx.bundle, ctx.rootfs, tracer, in_userns=in_userns,
-                             cgroupns="cgroup" in kinds,
-                             before_cgroup_mount=lambda: _await_cgroup(ctx))
+    root_fd = rootfs.prepare(plan, tracer, before_cgroup_mount=lambda: _await_cgroup(ctx))
     os.close(root_fd)
     _await_cgroup(ctx)  # before hooks, a terminal or `ready`: the init is in its cgroup
-    if config.get("hostname"):
-        seam.traced(tracer).sethostname(config["hostname"],
-                                        step="hostname",
-                                        text=f"sethostname({config['hostname']!r})")
-    if config.get("domainname"):
-        seam.traced(tracer).setdomainname(config["domainname"],
-                                          step="hostname",
-                                          text=f"setdomainname({config['domainname']!r})")
-    hooks = config.get("hooks") or {}
-    if hooks.get("prestart") or hooks.get("createRuntime") or hooks.get("createContainer"):
+    k = seam.traced(tracer)
+    if plan.hostname:
+        k.sethostname(plan.hostname)
+    if plan.domainname:
+        k.setdomainname(plan.domainname)
+    if plan.hooks & {"prestart", "createRuntime", "createContainer"}:
         ctx.channel.send(msg.HOOKS, str(tracer.host_pid or 0))
         if ctx.channel.wait_reply() != msg.OK:
             raise RuntimeFailure("the runtime did not run the createRuntime hooks")
-        if hooks.get("createContainer"):
+        if "createContainer" in plan.hooks:
             from runtime import hooks as hooks_module
-            hooks_module.run_hooks(config, "createContainer", hooks_module.hook_state(
-                ctx.container_id, "creating", tracer.host_pid or 0, ctx.bundle,
-                config.get("annotations")), tracer)
-    rootfs.pivot(ctx.rootfs, tracer, ctx.no_pivot)
-    rootfs.apply_root_propagation(config, tracer)
-    cwd = proc.get("cwd") or "/"
-    if not cwd.startswith("/proc/"):
+            hooks_module.run_hooks(plan.config, "createContainer", hooks_module.hook_state(
+                ctx.container_id, "creating", tracer.host_pid or 0, plan.bundle,
+                plan.config.get("annotations")), tracer)
+    rootfs.pivot(plan.rootfs, tracer, ctx.no_pivot)
+    rootfs.apply_root_propagation(plan.rootfs_propagation, tracer)
+    if not proc.cwd.startswith("/proc/"):
         # runc creates a missing cwd; inside the new root (and before it turns read-only)
         # this cannot touch the host. Failures surface at chdir with a clear message.
         try:  # noqa: SIM105 (no contextlib on the start path)
-            seam.traced(tracer).makedirs(cwd, 0o755, step="cwd", text=f"mkdir -p {cwd!r}")
+            k.makedirs(proc.cwd, 0o755, text=f"mkdir -p {proc.cwd!r}")
         except OSError:
             pass
-    if proc.get("terminal"):
+    if proc.terminal:
         from runtime import console
-        master, slave = console.open_pty(proc.get("consoleSize"), tracer)
+        master, slave = console.open_pty(proc.console_size, tracer)
         console.mount_console(slave, tracer)
         ctx.channel.send_fd(master)
         os.close(master)
         console.make_controlling(slave, tracer)
-    if (config.get("root") or {}).get("readonly"):
-        rootfs.readonly_root(tracer, in_userns)
+    if plan.readonly_root:
+        rootfs.readonly_root(tracer, plan.in_userns)
     security = ctx.security
     if security.sysctl:
         from runtime import sysctl
         sysctl.write_all(security.sysctl, "/proc", tracer)
-    if linux.get("maskedPaths") or linux.get("readonlyPaths"):
+    if plan.paths:
         from runtime import masking
-        masking.apply(config, "/", tracer)
-    if linux.get("personality") is not None:
+        masking.apply_paths(plan.paths, "/", tracer)
+    if plan.personality is not None:
         from runtime import personality
-        personality.apply(config, tracer)
-    finish_process(proc, tracer, setgroups_allowed=not ctx.rootless,
+        personality.set_value(plan.personality, tracer)
+    finish_process(proc, tracer, setgroups_allowed=not plan.rootless,
                    preserve_fds=ctx.preserve_fds, before_exec=lambda: _wait_for_start(ctx),
                    channel=ctx.channel, security=security)
 
@@ -105,7 +96,7 @@ def _wait_for_start(ctx: InitContext) -> None:
     ctx.channel.send(msg.READY)
     ctx.channel.close()
     fd = os.open(fifo_path, os.O_WRONLY | os.O_CLOEXEC)
-    if (ctx.config.get("hooks") or {}).get("startContainer"):
+    if "startContainer" in ctx.plan.hooks:
         # Between open and write: `start` waits for the byte, so it returns (and runs
         # poststart) only after these hooks, and reports their failure as an early exit.
         _start_container_hooks(ctx)
@@ -116,12 +107,12 @@ def _wait_for_start(ctx: InitContext) -> None:
 
 def _start_container_hooks(ctx: InitContext) -> None:
     from runtime import hooks
-    config = ctx.config
-    state = hooks.hook_state(ctx.container_id, "created", ctx.tracer.host_pid or 0, ctx.bundle,
-                             config.get("annotations"))
-    env = env_list_to_dict((config.get("process") or {}).get("env") or [])
+    plan = ctx.plan
+    state = hooks.hook_state(ctx.container_id, "created", ctx.tracer.host_pid or 0,
+                             plan.bundle, plan.config.get("annotations"))
     try:
-        hooks.run_hooks(config, "startContainer", state, ctx.tracer, default_env=env)
+        hooks.run_hooks(plan.config, "startContainer", state, ctx.tracer,
+                        default_env=dict(plan.process.env))
     except RuntimeFailure as exc:
         ctx.tracer.close()
         os.write(2, f"bundlebench-runtime: {exc}\n".encode())

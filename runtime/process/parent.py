@@ -45,8 +45,10 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     libc.prctl(libc.PR_SET_DUMPABLE, 0)
     rootless = os.geteuid() != 0
     config, bundle, rootfs = load_bundle(bundle)
-    from runtime import plan as planning
+    from runtime import rules as planning
     planning.refuse(config, bundle, rootless)  # the rules `validate` shows, before any fork
+    from runtime import plan as plans
+    made_plan = plans.make(config, bundle, rootfs, rootless)
     check_rootfs_reachable(config, rootfs)
     process = config["process"]
     terminal = bool(process.get("terminal"))
@@ -112,8 +114,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         # Import before fork: after setns/unshare(user) or pivot_root the interpreter may no
         # longer reach its own modules (e.g. a mapped uid cannot read /root).
         preload(terminal, config)
-        ctx = InitContext(config, bundle, rootfs, ns_plan, ns_fds, channel, tracer, fifo_fd,
-                           no_pivot, preserve_fds, rootless, container_id, lock_fd)
+        ctx = InitContext(made_plan, ns_plan, ns_fds, channel, tracer, fifo_fd, no_pivot,
+                          preserve_fds, container_id, lock_fd)
         ctx.security = security
         ctx.cgroup = cgroup
         ctx.join_in_child = join_in_child

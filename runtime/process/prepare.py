@@ -62,13 +62,10 @@ def prepare_security(config: dict[str, Any], process: dict[str, Any], store: st.
 class InitContext:
     """Everything the setup children need, handed over by fork."""
 
-    def __init__(self, config: dict[str, Any], bundle: str, rootfs: str, ns_plan: Any,
-                 ns_fds: list[tuple[str, int]], channel: Channel, tracer: Tracer, fifo_fd: int,
-                 no_pivot: bool, preserve_fds: int, rootless: bool, container_id: str,
-                 lock_fd: int = -1) -> None:
-        self.config = config
-        self.bundle = bundle
-        self.rootfs = rootfs
+    def __init__(self, plan: Any, ns_plan: Any, ns_fds: list[tuple[str, int]],
+                 channel: Channel, tracer: Tracer, fifo_fd: int, no_pivot: bool,
+                 preserve_fds: int, container_id: str, lock_fd: int = -1) -> None:
+        self.plan = plan
         self.ns_plan = ns_plan
         self.ns_fds = ns_fds
         self.channel = channel
@@ -76,7 +73,6 @@ class InitContext:
         self.fifo_fd = fifo_fd
         self.no_pivot = no_pivot
         self.preserve_fds = preserve_fds
-        self.rootless = rootless
         self.container_id = container_id
         self.lock_fd = lock_fd
         self.security = Security()

@@ -130,9 +130,10 @@ def rlimit_values(process: dict[str, Any]) -> list[tuple[str, int, int, int]]:
     return result
 
 
-def set_rlimits(process: dict[str, Any], tracer: Tracer = NULL_TRACER) -> None:
+def set_rlimits(values: list[tuple[str, int, int, int]], tracer: Tracer = NULL_TRACER) -> None:
+    """setrlimit for each (name, resource, soft, hard) of rlimit_values."""
     k = seam.traced(tracer)
-    for name, number, soft, hard in rlimit_values(process):
+    for name, number, soft, hard in values:
         try:
             k.setrlimit(number, soft, hard, text=f"setrlimit({name}, soft={soft}, hard={hard})")
         except (OSError, ValueError) as exc:
@@ -151,11 +152,9 @@ def set_oom_score_adj(value: int | None, tracer: Tracer = NULL_TRACER) -> None:
                              ) from None
 
 
-def set_user(user: dict[str, Any], setgroups_allowed: bool,
+def set_user(uid: int, gid: int, extra: list[int], setgroups_allowed: bool,
              tracer: Tracer = NULL_TRACER) -> None:
     k = seam.traced(tracer)
-    uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
-    extra = [int(g) for g in user.get("additionalGids") or []]
     try:
         if setgroups_allowed:
             k.setgroups(extra)

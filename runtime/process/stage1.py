@@ -59,15 +59,10 @@ def run_stage1(ctx: InitContext) -> None:
             pass  # container root is not mapped; the process user decides later
     if ctx.ns_plan.unshare_flags:
         k.unshare(ctx.ns_plan.unshare_flags)
-    offsets = (ctx.config.get("linux") or {}).get("timeOffsets")
-    if offsets and ctx.ns_plan.unshare_flags & NAMESPACES["time"][0]:
-        text = "".join(f"{clock} {int(v.get('secs', 0))} {int(v.get('nanosecs', 0))}\n"
-                       for clock, v in offsets.items())
-        k.write_file("/proc/self/timens_offsets", text, step="namespace")
+    if ctx.plan.time_offsets and ctx.ns_plan.unshare_flags & NAMESPACES["time"][0]:
+        k.write_file("/proc/self/timens_offsets", ctx.plan.time_offsets, step="namespace")
         # The init will read a shifted CLOCK_MONOTONIC: its trace times must not be.
-        shift = offsets.get("monotonic") or {}
-        tracer.clock_offset = (int(shift.get("secs", 0)) * 1_000_000
-                               + int(shift.get("nanosecs", 0)) // 1000)
+        tracer.clock_offset = ctx.plan.monotonic_shift_us
     tracer.flush()
     pid = kernel.fork()
     if pid:

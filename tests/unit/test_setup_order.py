@@ -14,6 +14,7 @@ import pytest
 from runtime.defaults import default_config
 from runtime.linux import libc, seam
 from runtime.linux.constants import MS_BIND, MS_REC, MS_SLAVE, NAMESPACES
+from runtime.plan import make, process_plan
 from runtime.process.finish import finish_process
 from runtime.trace import Tracer
 
@@ -49,7 +50,7 @@ class NullChannel:
 def _finish(kernel: seam.Recording, **process: Any) -> seam.Recording:
     proc = default_config(args=["/bin/sh"])["process"]
     proc.update(process)
-    finish_process(proc, Tracer(None), setgroups_allowed=True, preserve_fds=0,
+    finish_process(process_plan(proc), Tracer(None), setgroups_allowed=True, preserve_fds=0,
                    before_exec=lambda: kernel.calls.append(("start", ())),
                    channel=NullChannel(), security=Security(FakeSeccomp()))
     return kernel
@@ -93,7 +94,7 @@ def test_every_fd_above_2_is_closed_before_execve_and_only_then(kernel) -> None:
 
 
 def test_preserved_fds_stay_open(kernel) -> None:
-    proc = default_config(args=["/bin/sh"])["process"]
+    proc = process_plan(default_config(args=["/bin/sh"])["process"])
     finish_process(proc, Tracer(None), setgroups_allowed=True, preserve_fds=2,
                    before_exec=lambda: None, channel=NullChannel(), security=Security())
     assert kernel.calls[kernel.index("close_from")][1][0] == 5
@@ -122,8 +123,8 @@ def test_the_cgroup_is_joined_before_setns_into_a_cgroup_namespace(kernel, tmp_p
     channel = Channel()
     ns_fd = os.open("/proc/self/ns/cgroup", os.O_RDONLY | os.O_CLOEXEC)
     try:
-        ctx = InitContext(config, str(tmp_path), str(tmp_path), plan(config),
-                          [("cgroup", ns_fd)], channel, Tracer(None), -1, False, 0, False, "c1")
+        ctx = InitContext(make(config, str(tmp_path), str(tmp_path), False), plan(config),
+                          [("cgroup", ns_fd)], channel, Tracer(None), -1, False, 0, "c1")
         ctx.cgroup = RecordingCgroup(kernel)
         ctx.join_in_child = True
         run_stage1(ctx)  # the fork returns a pid: this is the parent side of it
@@ -179,8 +180,8 @@ def _run_init(kernel: seam.Recording, tmp_path: Path, monkeypatch) -> seam.Recor
     channel = Channel()
     cwd = os.getcwd()
     try:
-        ctx = InitContext(config, str(tmp_path), str(rootfs), plan(config), [], channel,
-                          Tracer(None), fifo_fd, False, 0, False, "c1")
+        ctx = InitContext(make(config, str(tmp_path), str(rootfs), False), plan(config), [],
+                          channel, Tracer(None), fifo_fd, False, 0, "c1")
         monkeypatch.setattr("runtime.process.init._start_container_hooks", lambda ctx: None)
         # The fake pivot leaves us on the host: finish's lookups see the host's /bin/sh.
         run_init(ctx)

@@ -91,7 +91,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_import_walk_sees_the_project() -> None:
     assert "runtime.process.parent" in GRAPH["runtime.cli"] or any(
         "runtime.process" in t for t in GRAPH["runtime.cli"])
-    assert "runtime.plan" in GRAPH["bundlebench.spec.validate"]
+    assert "runtime.rules" in GRAPH["bundlebench.spec.validate"]
 
 
 def test_there_is_no_import_cycle() -> None:
