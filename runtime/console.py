@@ -29,12 +29,13 @@ def get_winsize(fd: int) -> tuple[int, int]:
 def open_pty(console_size: dict[str, Any] | None, tracer: Tracer = NULL_TRACER
              ) -> tuple[int, int]:
     """Open a pty on the container's /dev/ptmx (after pivot_root): (master, slave)."""
-    master = tracer.call("console", "open('/dev/ptmx', O_RDWR|O_NOCTTY)", os.open,
-                         "/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    k = seam.traced(tracer)
+    master = k.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC, step="console",
+                    text="open('/dev/ptmx', O_RDWR|O_NOCTTY)")
     libc.ioctl_set_int(master, libc.TIOCSPTLCK, 0)
     # TIOCGPTPEER opens the peer through the master, never through a path (CVE-2025-52565).
-    slave = tracer.call("console", "ioctl(master, TIOCGPTPEER)", libc.ioctl_int, master,
-                        libc.TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    slave = k.ioctl_int(master, libc.TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC,
+                        step="console", text="ioctl(master, TIOCGPTPEER)")
     if console_size:
         set_winsize(master, int(console_size.get("height", 0)), int(console_size.get("width", 0)))
     return master, slave
@@ -68,7 +69,8 @@ def make_controlling(slave: int, tracer: Tracer = NULL_TRACER) -> None:
     for std in (0, 1, 2):
         os.dup2(slave, std)
     os.close(slave)
-    tracer.call("console", "ioctl(0, TIOCSCTTY, 0)", libc.ioctl_int, 0, libc.TIOCSCTTY, 0)
+    seam.traced(tracer).ioctl_int(0, libc.TIOCSCTTY, 0, step="console",
+                                  text="ioctl(0, TIOCSCTTY, 0)")
 
 
 def send_to_console_socket(path: str, master: int) -> None:

@@ -107,8 +107,8 @@ def create_symlinks(root_fd: int, ptmx: bool, tracer: Tracer = NULL_TRACER) -> N
     for target, link in links:
         parent, name = parent_and_name(root_fd, link)
         try:
-            tracer.call("symlink", f"symlink({target!r}, {link!r})", _symlink, target, name,
-                        parent)
+            seam.traced(tracer).symlinkat(target, name, parent,
+                                          text=f"symlink({target!r}, {link!r})")
         finally:
             os.close(parent)
     if ptmx:
@@ -118,14 +118,9 @@ def create_symlinks(root_fd: int, ptmx: bool, tracer: Tracer = NULL_TRACER) -> N
                 os.unlink(name, dir_fd=parent)
             except FileNotFoundError:
                 pass
-            tracer.call("symlink", "symlink('pts/ptmx', '/dev/ptmx')", _symlink, "pts/ptmx",
-                        name, parent)
+            seam.traced(tracer).symlinkat("pts/ptmx", name, parent,
+                                          text="symlink('pts/ptmx', '/dev/ptmx')")
         finally:
             os.close(parent)
 
 
-def _symlink(target: str, name: str, parent: int) -> None:
-    try:  # noqa: SIM105 (no contextlib on the start path)
-        os.symlink(target, name, dir_fd=parent)
-    except FileExistsError:
-        pass

@@ -148,7 +148,8 @@ def run_hook(hook: dict[str, Any], state_json: bytes, where: str = "hook",
     try:
         os.write(stdin_fd, state_json)
         os.lseek(stdin_fd, 0, os.SEEK_SET)
-        pid = os.fork()
+        from runtime.linux import seam
+        pid = seam.kernel().fork()
         if pid == 0:
             _child(path, argv, env, stdin_fd, out_w, err_w)
         os.close(out_w)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from runtime.errors import RuntimeFailure
+from runtime.linux import seam
 from runtime.sysctl import open_beneath, open_verified_dir
 from runtime.trace import NULL_TRACER, Tracer
 
@@ -104,8 +105,8 @@ def _write_label(proc_fd: int, action: LabelWrite, tracer: Tracer) -> None:
                 continue
             break
         try:
-            tracer.call("lsm", f"write(/proc/{rel}, {action.payload!r})",
-                        os.write, fd, action.payload.encode())
+            seam.traced(tracer).write_fd(fd, action.payload, step="lsm",
+                                         text=f"write(/proc/{rel}, {action.payload!r})")
             return
         except OSError as exc:
             raise RuntimeFailure(f"{action.field}: the kernel refused {action.payload!r}: "

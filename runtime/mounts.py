@@ -11,7 +11,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import libc, seam
+from runtime.linux import seam
 from runtime.linux.constants import (
     MOUNT_FLAGS,
     MOUNT_PROPAGATION,
@@ -246,9 +246,10 @@ def _finish(root_fd: int, dest: str, opts: MountOptions, tracer: Tracer) -> None
                                       step="propagation",
                                       text=f"mount(NULL, {dest!r}, NULL, {flag_names(flag)})")
         if opts.attr_set or opts.attr_clr:
-            tracer.call("mount_setattr", f"mount_setattr({dest!r}, AT_RECURSIVE, "
-                        f"set={opts.attr_set:#x}, clr={opts.attr_clr:#x})",
-                        libc.mount_setattr, fd, opts.attr_set, opts.attr_clr)
+            seam.traced(tracer).mount_setattr(fd, opts.attr_set, opts.attr_clr,
+                                              text=f"mount_setattr({dest!r}, AT_RECURSIVE, "
+                                                   f"set={opts.attr_set:#x}, "
+                                                   f"clr={opts.attr_clr:#x})")
     finally:
         os.close(fd)
 

@@ -7,6 +7,7 @@ loaded (a profile may forbid personality(2)); it holds across execve.
 from __future__ import annotations
 
 from runtime.errors import RuntimeFailure
+from runtime.linux import seam
 from runtime.linux.constants import PERSONALITY_DOMAINS
 from runtime.trace import NULL_TRACER, Tracer
 
@@ -50,14 +51,9 @@ def persona(personality: dict[str, Any]) -> int:
     return value
 
 
-def _personality(value: int) -> int:
-    from runtime.linux import libc
-    return libc.personality(value)
-
-
 def current() -> int:
     """This process's personality."""
-    return _personality(QUERY)
+    return seam.kernel().personality(QUERY)
 
 
 def apply(config: dict[str, Any], tracer: Tracer = NULL_TRACER) -> int | None:
@@ -71,7 +67,7 @@ def apply(config: dict[str, Any], tracer: Tracer = NULL_TRACER) -> int | None:
 def set_value(value: int, tracer: Tracer = NULL_TRACER, domain: Any = None) -> int:
     """personality(value), as the plan decided it."""
     try:
-        tracer.call("personality", f"personality({value:#x})", _personality, value)
+        seam.traced(tracer).personality(value, text=f"personality({value:#x})")
     except OSError as exc:
         raise RuntimeFailure(f"linux.personality {domain or hex(value)} cannot be set: "
                              f"{exc.strerror}") from None

@@ -16,7 +16,7 @@ import os
 import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.linux import openat2
+from runtime.linux import openat2, seam
 from runtime.trace import NULL_TRACER, Tracer
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -170,7 +170,7 @@ def write_key(sys_fd: int, key: str, path: str, value: str,
     def do_write() -> None:
         fd = open_beneath(sys_fd, path, os.O_WRONLY)
         try:
-            os.write(fd, value.encode())
+            seam.kernel().write_fd(fd, value)
         finally:
             os.close(fd)
     try:

@@ -13,12 +13,10 @@ if TYPE_CHECKING:
 
 
 def _write_raw(path: str, text: str) -> None:
-    # cgroupfs takes one value per write(2); no O_CREAT: a missing file is an error.
-    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
+    """cgroupfs takes one value per write(2), through the syscall seam; a missing file is
+    an error (the kernel's own file, never created)."""
+    from runtime.linux import seam  # ctypes: only where a cgroup is written
+    seam.kernel().write_file(path, text)
 
 
 class Writer:
@@ -41,10 +39,11 @@ class Writer:
                                  f"{_reason(exc)}") from None
 
     def mkdir(self, path: str) -> None:
+        from runtime.linux import seam
         if self.tracer is not None:
-            self.tracer.call("cgroups", f"mkdir({path}, 0755)", os.mkdir, path, 0o755)
+            seam.traced(self.tracer).mkdir(path, 0o755, step="cgroups")
         else:
-            os.mkdir(path, 0o755)
+            seam.kernel().mkdir(path, 0o755)
 
 
 def _reason(exc: OSError) -> str:

@@ -87,12 +87,39 @@ class Kernel:
         resource_module.setrlimit(resource, (soft, hard))
 
     def write_file(self, path: str, text: str) -> None:
-        """One write to an existing file (/proc, cgroupfs: the kernel wants one write)."""
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        """One write to an existing file (/proc, cgroupfs: the kernel wants one write);
+        never created, never through a symlink at its last component."""
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         try:
             os.write(fd, text.encode())
         finally:
             os.close(fd)
+
+    def mkdir(self, path: str, mode: int = 0o755) -> None:
+        os.mkdir(path, mode)
+
+    def symlinkat(self, target: str, name: str, dir_fd: int) -> None:
+        """A symlink name -> target in dir_fd; one that exists already is left as it is."""
+        try:  # noqa: SIM105 (no contextlib on the start path)
+            os.symlink(target, name, dir_fd=dir_fd)
+        except FileExistsError:
+            pass
+
+    def open(self, path: str, flags: int) -> int:
+        return os.open(path, flags)
+
+    def ioctl_int(self, fd: int, request: int, arg: int = 0) -> int:
+        return libc.ioctl_int(fd, request, arg)
+
+    def mount_setattr(self, fd: int, attr_set: int, attr_clr: int) -> None:
+        libc.mount_setattr(fd, attr_set, attr_clr)
+
+    def write_fd(self, fd: int, text: str) -> None:
+        """One write to an open file (a verified /proc fd)."""
+        os.write(fd, text.encode())
+
+    def personality(self, value: int) -> int:
+        return libc.personality(value)
 
     def umask(self, mask: int) -> int:
         return os.umask(mask)
@@ -166,7 +193,7 @@ class Recording(Kernel):
             self.calls.append((name, args))
             if name == "fork":
                 return self.fork_returns
-            if name == "exec_helper":
+            if name in ("exec_helper", "open", "ioctl_int"):
                 return -1
             return 0 if name in ("prctl", "umask") else None
         return record
@@ -196,7 +223,9 @@ STEPS = {"fork": "fork", "setsid": "setsid", "unshare": "namespace", "setns": "n
          "sethostname": "hostname", "setdomainname": "hostname", "setrlimit": "rlimit",
          "write_file": "write", "umask": "umask", "seccomp_load": "seccomp",
          "reset_signals": "signals", "close_from": "close_fds", "execve": "exec",
-         "exec_helper": "exec_helper"}
+         "exec_helper": "exec_helper", "mkdir": "cgroups", "symlinkat": "symlink",
+         "open": "open", "ioctl_int": "ioctl", "mount_setattr": "mount_setattr",
+         "write_fd": "write", "personality": "personality"}
 _PRCTL = {libc.PR_SET_NO_NEW_PRIVS: "PR_SET_NO_NEW_PRIVS", libc.PR_SET_KEEPCAPS:
           "PR_SET_KEEPCAPS", libc.PR_CAPBSET_DROP: "PR_CAPBSET_DROP", libc.PR_SET_DUMPABLE:
           "PR_SET_DUMPABLE", libc.PR_SET_PDEATHSIG: "PR_SET_PDEATHSIG",

@@ -67,8 +67,8 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
                  detach: bool = False, console_socket: str | None = None,
                  pid_file: str | None = None, preserve_fds: int = 0) -> int:
     """Run proc inside a running container's namespaces and root; return its exit code."""
-    from runtime.linux import libc  # ctypes: only where syscalls happen
-    libc.prctl(libc.PR_SET_DUMPABLE, 0)  # as in create: the container may see this process
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
+    seam.kernel().prctl(libc.PR_SET_DUMPABLE, 0)  # as in create: the container may see this process
     state = store.load(container_id)
     status = container_status(store, state)
     if status not in (st.CREATED, st.RUNNING):
@@ -114,10 +114,10 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         security = prepare_security(state.config or {"process": proc}, proc, store, tracer,
                                     sysctl=False)
         channel = Channel(with_fds=terminal)
-        libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
+        seam.kernel().prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         preload(terminal, {"process": proc})
         tracer.flush()
-        stage1 = os.fork()
+        stage1 = seam.kernel().fork()
         if stage1 == 0:
             exec_child(channel, ns_fds, root_fd, proc_plan, state, tracer, preserve_fds, security,
                         cgroup)

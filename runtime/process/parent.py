@@ -38,11 +38,11 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
            ) -> Created:
     """Create a container; on any failure nothing is left behind and RuntimeFailure says why."""
     from runtime.ids import validate_id
-    from runtime.linux import libc  # ctypes: only where syscalls happen
+    from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     validate_id(container_id)
     # A container without a pid namespace of its own sees this process: keep its
     # /proc/PID/exe (the host's interpreter) out of reach (CVE-2019-5736).
-    libc.prctl(libc.PR_SET_DUMPABLE, 0)
+    seam.kernel().prctl(libc.PR_SET_DUMPABLE, 0)
     rootless = os.geteuid() != 0
     config, bundle, rootfs = load_bundle(bundle)
     from runtime import rules as planning
@@ -110,7 +110,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
         security = prepare_security(config, process, store, tracer)
         channel = Channel(with_fds=terminal)
-        libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
+        seam.kernel().prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         # Import before fork: after setns/unshare(user) or pivot_root the interpreter may no
         # longer reach its own modules (e.g. a mapped uid cannot read /root).
         preload(terminal, config)
@@ -120,7 +120,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         ctx.cgroup = cgroup
         ctx.join_in_child = join_in_child
         tracer.flush()
-        stage1 = os.fork()
+        stage1 = seam.kernel().fork()
         if stage1 == 0:
             child_main(ctx)  # never returns
         channel.parent_side()
