@@ -164,7 +164,10 @@ def refuse(config: dict[str, Any], bundle: str, rootless: bool) -> None:
 
 def warnings(config: dict[str, Any]) -> list[Problem]:
     """What the runtime will change or drop silently: each is also a trace step."""
-    found = []
+    found = [Problem("/" + field.replace(".", "/"), WARNING,
+                     f"{field} is accepted but not applied by this runtime, so the container "
+                     "runs without it: remove it or use a runtime that applies it (runc does)")
+             for field in not_applied(config)]
     proc = _section(config.get("process"))
     if _section(proc.get("user")).get("uid", 0) == 0:
         return found  # root gets its capabilities from the bounding set at exec
@@ -179,6 +182,16 @@ def warnings(config: dict[str, Any]) -> list[Problem]:
                 "kernel drops it and the non-root process runs without it: add it to both "
                 "sets or remove it"))
     return found
+
+
+def not_applied(config: dict[str, Any]) -> list[str]:
+    """Config fields this part of the runtime accepts but does not apply yet."""
+    linux = config.get("linux") or {}
+    process = config.get("process") or {}
+    fields = [f"linux.{key}" for key in ("intelRdt", "mountLabel") if linux.get(key)]
+    fields += [f"process.{key}" for key in ("ioPriority", "scheduler", "execCPUAffinity")
+               if process.get(key)]
+    return fields
 
 
 # --- everything: what validate shows -----------------------------------------------------

@@ -14,7 +14,7 @@ from runtime.linux.constants import NAMESPACES
 from runtime.namespaces import id_map_text, open_ns_path, plan
 from runtime.process import messages as msg
 from runtime.process.messages import Channel
-from runtime.process.prepare import InitContext, not_applied, preload, prepare_security
+from runtime.process.prepare import InitContext, preload, prepare_security
 from runtime.process.stage1 import child_main
 from runtime.trace import TRACE_FILE, Tracer
 
@@ -95,12 +95,13 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             cgroups.realize(cgroup, config)
             cgroups.save(cgroup, directory)
             _report_cgroup_warnings(cgroup, tracer)
-        ignored = not_applied(config)
+        ignored = planning.not_applied(config)
         if ignored:
             tracer.emit("not_applied", ", ".join(ignored), "skipped")
         for warning in planning.warnings(config):
-            os.write(2, f"bundlebench-runtime: warning: {warning.message}\n".encode())
-            tracer.emit("capabilities", warning.message, "dropped")
+            if warning.pointer.startswith("/process/capabilities"):
+                os.write(2, f"bundlebench-runtime: warning: {warning.message}\n".encode())
+                tracer.emit("capabilities", warning.message, "dropped")
         fifo = os.path.join(directory, st.FIFO_NAME)
         old_umask = os.umask(0)
         try:

@@ -16,16 +16,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def not_applied(config: dict[str, Any]) -> list[str]:
-    """Config fields this part of the runtime accepts but does not apply yet."""
-    linux = config.get("linux") or {}
-    process = config.get("process") or {}
-    fields = [f"linux.{key}" for key in ("intelRdt", "mountLabel") if linux.get(key)]
-    fields += [f"process.{key}" for key in ("ioPriority", "scheduler", "execCPUAffinity")
-               if process.get(key)]
-    return fields
-
-
 def _seccomp_cache_dir(store: st.StateStore) -> str | None:
     """An owner-only dir under the runtime root for exported filters (None if unusable)."""
     path = os.path.join(store.root, ".seccomp-cache")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from runtime import capabilities, devices, features, mounts, namespaces, seccomp
+from runtime import capabilities, devices, features, mounts, namespaces, rules, seccomp
 from runtime.config import env_list_to_dict, load_bundle, merge_env, validate
 from runtime.errors import RuntimeFailure
 from runtime.ids import validate_id
@@ -25,8 +25,8 @@ from runtime.linux.constants import (
     signal_number,
 )
 from runtime.process import exec as exec_stage
-from runtime.process import prepare, waiting
 from runtime.process import setup as process
+from runtime.process import waiting
 
 
 @pytest.mark.parametrize("good", ["a", "web1", "A_b+c.d-e", "x" * 1024, "1.2.3"])
@@ -283,7 +283,7 @@ def test_not_applied_fields_are_named() -> None:
     config["hooks"] = {"prestart": [{"path": "/bin/true"}]}
     config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}
     config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE"}
-    named = prepare.not_applied(config)
+    named = rules.not_applied(config)
     assert "process.ioPriority" in named
     assert not {"hooks", "linux.seccomp", "linux.maskedPaths", "linux.readonlyPaths"} & set(named)
 
