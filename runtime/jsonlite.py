@@ -36,8 +36,19 @@ _WS = " \t\n\r"
 _scan = _make_scanner(_Context()) if _make_scanner is not None else None
 
 
+TOO_DEEP = "nests arrays or objects too deeply (hundreds of levels)"
+
+
 def loads(text: str) -> Any:
-    """Parse a JSON document; raises ValueError (json.JSONDecodeError) when it is invalid."""
+    """Parse a JSON document; raises ValueError (json.JSONDecodeError) when it is invalid,
+    or ValueError(TOO_DEEP) when it nests deeper than the parser's recursion allows."""
+    try:
+        return _loads(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+
+
+def _loads(text: str) -> Any:
     if _scan is None:  # pragma: no cover
         import json
         return json.loads(text)

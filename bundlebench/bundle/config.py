@@ -109,6 +109,11 @@ def parse_config_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         ) from None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path} nests arrays or objects too deeply (hundreds of levels): no config "
+            "needs that; flatten it or rewrite it with `bundlebench spec`"
+        ) from None
     except json.JSONDecodeError as error:
         raise ConfigError(
             f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "

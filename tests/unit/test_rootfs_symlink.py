@@ -81,3 +81,22 @@ def test_a_bundle_reached_through_a_symlink_is_fine(tmp_path) -> None:
     assert Bundle.open(tmp_path / "bundle-link").rootfs_path.is_dir()
     assert not [p for p in validate(config, tmp_path / "bundle-link") if p.pointer == "/root/path"
                 and p.severity == "error"]
+
+
+def test_deeply_nested_config_is_a_sentence_for_validate_and_the_runtime(tmp_path) -> None:
+    """3,000 levels of arrays: one sentence from both readers, no RecursionError."""
+    import subprocess
+    import sys
+
+    bundle = tmp_path / "deep"
+    (bundle / "rootfs").mkdir(parents=True)
+    depth = 3000
+    (bundle / "config.json").write_text(
+        '{"ociVersion": "1.3.0", "annotations": {"x": ' + "[" * depth + "1" + "]" * depth + "}}")
+    with pytest.raises(RuntimeFailure, match="too deeply"):
+        load_bundle(str(bundle))
+    result = subprocess.run([sys.executable, "-m", "bundlebench", "validate", str(bundle)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "too deeply" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
