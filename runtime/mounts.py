@@ -128,17 +128,17 @@ def bind_source(source: str, bundle: str) -> str:
     return source if source.startswith("/") else os.path.normpath(os.path.join(bundle, source))
 
 
-def check_type(mount: dict[str, Any]) -> None:
-    """A mount needs a filesystem type unless it is a bind."""
-    if not mount.get("type") and not parse_options(mount.get("options")).is_bind:
+def check_type(mount: dict[str, Any], opts: MountOptions) -> None:
+    """A mount needs a filesystem type unless it is a bind (opts: its parsed options)."""
+    if not mount.get("type") and not opts.is_bind:
         raise RuntimeFailure(f"mount {mount.get('destination')} has no type: name the "
                              "filesystem (tmpfs, proc, ...) or add the bind option")
 
 
-def check_bind_source(mount: dict[str, Any], bundle: str) -> None:
+def check_bind_source(mount: dict[str, Any], opts: MountOptions, bundle: str) -> None:
     """A bind mount's source must exist on the host (checked again at mount time)."""
     mtype = mount.get("type") or ""
-    if not parse_options(mount.get("options"), mtype).is_bind:
+    if not opts.is_bind:
         return
     source = bind_source(mount.get("source") or mtype or "none", bundle)
     try:

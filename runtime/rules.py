@@ -75,13 +75,14 @@ def config_rules(config: dict[str, Any], bundle: str, rootless: bool
     for i, mount in enumerate(_items(config.get("mounts"))):
         if not isinstance(mount, dict):
             continue
-        try:
-            mounts.parse_options(_items(mount.get("options")), mount.get("type"))
+        try:  # parsed once here; the two checks below read the result
+            opts = mounts.parse_options(_items(mount.get("options")), mount.get("type"))
         except RuntimeFailure as refusal:  # told once, at the options
             yield f"/mounts/{i}/options", False, _raiser(refusal)
             continue
-        yield f"/mounts/{i}/type", False, _bound(mounts.check_type, mount)
-        yield f"/mounts/{i}/source", True, _bound(mounts.check_bind_source, mount, bundle)
+        yield f"/mounts/{i}/type", False, _bound(mounts.check_type, mount, opts)
+        yield (f"/mounts/{i}/source", True,
+               _bound(mounts.check_bind_source, mount, opts, bundle))
     yield "/mounts", False, _bound(_needs_proc, config)
     if linux.get("maskedPaths") or linux.get("readonlyPaths"):
         from runtime import masking

@@ -20,12 +20,6 @@ def load_manager(store: Any, container_id: str) -> Any:
     return load(store.path(container_id))
 
 
-def signal_all(manager: Any, signal_number: int) -> list[int]:
-    """kill --all: the signal to every process of the cgroup (see freeze.signal_all)."""
-    from runtime.cgroups.freeze import signal_all as _signal_all
-    return _signal_all(manager, signal_number)
-
-
 def locked(store: Any, container_id: str, func: Callable[[Any, Any], Any]) -> Any:
     lock = store.lock(container_id)
     try:
