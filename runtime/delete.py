@@ -32,9 +32,11 @@ def delete(store: st.StateStore, container_id: str, force: bool = False,
                 for pid in reversed(container_pids(state)):
                     kill_and_reap(pid)
                 _wait_gone(state)
-        # Raises (keeping the state dir, so delete can be retried) if the cgroup stays busy.
-        from runtime.cgroups import manager as cgroups
-        cgroups.teardown(store.path(container_id))
+        from runtime.cgroups import saved
+        if not saved.remove_if_empty(store.path(container_id)):
+            # Raises (keeping the state dir, so delete can be retried) if it stays busy.
+            from runtime.cgroups import manager as cgroups
+            cgroups.teardown(store.path(container_id))
         store.remove_dir(container_id)
     finally:
         os.close(lock)
@@ -43,9 +45,10 @@ def delete(store: st.StateStore, container_id: str, force: bool = False,
 
 
 def _wait_gone(state: st.ContainerState) -> None:
-    import time
-    for _ in range(1000):
-        if not st.is_alive(state.pid, state.starttime):
-            return
-        time.sleep(0.005)
-    raise RuntimeFailure(f"container {state.id!r} init (pid {state.pid}) did not die")
+    handle = st.open_pidfd(state.pid)  # before the liveness check: a recycled pid can't fool it
+    try:
+        if st.is_alive(state.pid, state.starttime) and not st.wait_exit(state.pid, 5.0, handle):
+            raise RuntimeFailure(f"container {state.id!r} init (pid {state.pid}) did not die")
+    finally:
+        if handle is not None:
+            os.close(handle)

@@ -68,8 +68,34 @@ def _loads(text: str) -> Any:
     return json.loads(text)  # raises with json's own message
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON for the types the runtime writes (dict, list, str, int, bool, None)."""
+def dumps(value: Any, indent: int | None = None) -> str:
+    """JSON for the types the runtime writes (dict, list, str, int, float, bool, None):
+    compact, or laid out as json.dumps(value, indent=N) lays it out."""
+    if indent is None:
+        return _compact(value)
+    return _indented(value, " " * indent, "\n")
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_quote(str(k))}:{_compact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_compact(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def _indented(value: Any, step: str, newline: str) -> str:
+    inner = newline + step
+    if isinstance(value, dict) and value:
+        items = (f"{_quote(str(k))}: {_indented(v, step, inner)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if isinstance(value, list | tuple) and value:
+        items = (_indented(v, step, inner) for v in value)
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    return _compact(value)
+
+
+def _scalar(value: Any) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -78,12 +104,12 @@ def dumps(value: Any) -> str:
         return "false"
     if isinstance(value, str):
         return quote(value)
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_quote(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(dumps(v) for v in value) + "]"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(value)]
+        return float.__repr__(value)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 

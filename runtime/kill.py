@@ -37,18 +37,22 @@ def kill(store: st.StateStore, container_id: str, signal_number: int, all_: bool
 
 
 def kill_and_reap(pid: int) -> None:
+    """SIGKILL pid and return once it has exited: reaped when it is our child, else
+    awaited through a pidfd (5 s at most)."""
     if pid <= 0:
         return
+    # The pidfd is opened before the signal, so it names this process even if the pid
+    # is recycled the moment it dies.
+    handle = st.open_pidfd(pid)
     try:
-        os.kill(pid, 9)
-    except ProcessLookupError:
-        return
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        # Not our child (reparented elsewhere): wait until it is gone.
-        import time
-        for _ in range(500):
-            if st.proc_stat(pid) is None or st.proc_stat(pid)[0] in ("Z", "X"):
-                return
-            time.sleep(0.01)
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            return
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            st.wait_exit(pid, 5.0, handle)
+    finally:
+        if handle is not None:
+            os.close(handle)

@@ -62,7 +62,7 @@ def parse_proc_stat(raw: bytes) -> tuple[str, int] | None:
     # fields[0] is field 3 (state); field 22 (starttime) is fields[19].
     if len(fields) < 20:
         return None
-    return fields[0].decode("ascii", "replace"), int(fields[19])
+    return chr(fields[0][0]), int(fields[19])  # chr: no codec import
 
 
 def is_alive(pid: int, starttime: int) -> bool:
@@ -70,6 +70,40 @@ def is_alive(pid: int, starttime: int) -> bool:
         return False
     info = proc_stat(pid)
     return info is not None and info[0] not in ("Z", "X") and info[1] == starttime
+
+
+def open_pidfd(pid: int) -> int | None:
+    """A pidfd of pid (readable once it exits), or None: gone already, or a kernel
+    before 5.3."""
+    try:
+        return os.pidfd_open(pid)
+    except (OSError, AttributeError):
+        return None
+
+
+def wait_exit(pid: int, timeout: float, handle: int | None = None) -> bool:
+    """Wait until pid has exited (a zombie counts as exited); True when it did within
+    timeout seconds. A pidfd wakes us at the exit itself: no polling interval is paid."""
+    own = handle is None
+    if own:
+        handle = open_pidfd(pid)
+    try:
+        if handle is not None:
+            import select
+            poller = select.poll()
+            poller.register(handle, select.POLLIN)
+            return bool(poller.poll(max(0, int(timeout * 1000))))
+        deadline = time.monotonic() + timeout
+        while True:  # no pidfd: poll /proc
+            info = proc_stat(pid)
+            if info is None or info[0] in ("Z", "X"):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+    finally:
+        if own and handle is not None:
+            os.close(handle)
 
 
 class ContainerState:

@@ -22,10 +22,8 @@ def container_status(store: st.StateStore, state: st.ContainerState) -> str:
         return base  # nothing (left) to be frozen
     if base not in (st.CREATED, st.RUNNING):
         return base
-    from runtime.cgroups.freeze import is_paused
-    from runtime.cgroups.manager import load
-    manager = load(store.path(state.id))
-    return PAUSED if manager is not None and is_paused(manager) else base
+    from runtime.cgroups import saved
+    return PAUSED if saved.is_paused(store.path(state.id)) else base
 
 
 def state_dict(store: st.StateStore, container_id: str) -> dict[str, Any]:

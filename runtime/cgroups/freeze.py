@@ -97,7 +97,11 @@ def _wait_v2(directory: str, frozen: int, timeout: float) -> None:
 
 def is_paused(manager: Any) -> bool:
     """Whether the container's cgroup is frozen (the runtime state `paused`)."""
-    target = _target(manager) if manager is not None else None
+    return frozen(_target(manager) if manager is not None else None)
+
+
+def frozen(target: tuple[str, str] | None) -> bool:
+    """Whether a freezer target (kind, dir) reports frozen (or freezing)."""
     if target is None:
         return False
     kind, directory = target

@@ -315,8 +315,8 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
 
 
 def _print_json(value: Any) -> None:
-    import json
-    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+    from runtime.jsonlite import dumps
+    sys.stdout.write(dumps(value, indent=2) + "\n")
 
 
 def _spec(flags: dict[str, Any]) -> int:
@@ -353,8 +353,8 @@ def _list(store: Any, flags: dict[str, Any]) -> int:
             print(state["id"])
         return 0
     if fmt == "json":
-        import json
-        sys.stdout.write(json.dumps(states) + "\n")
+        from runtime.jsonlite import dumps
+        sys.stdout.write(dumps(states) + "\n")
         return 0
     rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
     rows += [(s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cgroups import base, files, freeze, manager, stats
+from runtime.cgroups import base, files, freeze, manager, saved, stats
 from runtime.cgroups.detect import detect
 from runtime.cgroups.v1 import V1Manager
 from runtime.cgroups.v2 import V2Manager
@@ -119,6 +119,7 @@ class FakeKernel:
         monkeypatch.setattr(files, "_write_raw", write)
         monkeypatch.setattr(files.Writer, "mkdir", mkdir)
         monkeypatch.setattr(base, "_rmdir", rmdir)
+        monkeypatch.setattr(saved, "_rmdir", rmdir)
 
     def _populate(self, directory: Path, force_v2: bool = False) -> None:
         if self.v2 or force_v2 or "unified" in directory.parts:
@@ -289,24 +290,84 @@ def test_v1_join_save_load_destroy(v1: FakeKernel, tmp_path: Path) -> None:
     assert manager.load(str(tmp_path / "nothing")) is None
 
 
-def test_v1_pause_resume_and_state(v1: FakeKernel) -> None:
+def _paused_both_ways(cg: manager.Manager, state_dir: Path) -> bool:
+    """is_paused of the manager, asserted equal to what start/state/delete read from the
+    saved cgroup.json without a manager."""
+    state_dir.mkdir(exist_ok=True)
+    manager.save(cg, str(state_dir))
+    live = freeze.is_paused(cg)
+    assert saved.is_paused(str(state_dir)) == live
+    return live
+
+
+def test_delete_fast_path_removes_only_an_empty_owned_cgroup(v1: FakeKernel, tmp_path: Path,
+                                                             monkeypatch) -> None:
+    cg = manager.setup(_config(path=None), "c1", host=v1.host())
+    assert cg is not None
+    cg.join(4242)
+    state = tmp_path / "state"
+    state.mkdir()
+    manager.save(cg, str(state))
+
+    def kernel_rmdir(path: str) -> None:  # as cgroupfs: a cgroup with tasks is busy
+        procs = Path(path) / "cgroup.procs"
+        if procs.exists() and procs.read_text().strip():
+            raise OSError(16, "Device or resource busy", path)
+        shutil.rmtree(path)
+
+    monkeypatch.setattr(saved, "_rmdir", kernel_rmdir)
+    assert not saved.remove_if_empty(str(state))  # busy: delete falls back to teardown
+    assert (v1.root / "sys/fs/cgroup/freezer/bundlebench/c1").is_dir()
+    for procs in v1.root.glob("sys/fs/cgroup/*/bundlebench/c1/cgroup.procs"):
+        procs.write_text("")
+    assert saved.remove_if_empty(str(state))
+    for name in V1_MOUNTS:
+        assert not (v1.root / f"sys/fs/cgroup/{name}/bundlebench/c1").exists()
+        assert (v1.root / f"sys/fs/cgroup/{name}/bundlebench").is_dir()
+    assert saved.remove_if_empty(str(state))  # gone already: fine
+    assert saved.remove_if_empty(str(tmp_path / "no-cgroup"))
+    record = json.loads((state / "cgroup.json").read_text())
+    del record["owned"]  # a record from before the owned list: the manager decides
+    (state / "cgroup.json").write_text(json.dumps(record))
+    assert not saved.remove_if_empty(str(state))
+
+
+def test_delete_fast_path_leaves_a_joined_cgroup_alone(v1: FakeKernel, tmp_path: Path) -> None:
+    (v1.root / "sys/fs/cgroup/pids/theirs").mkdir(parents=True)
+    cg = manager.setup(_config(path="/theirs"), "c1", host=v1.host())
+    assert cg is not None
+    state = tmp_path / "state"
+    state.mkdir()
+    manager.save(cg, str(state))
+    assert (v1.root / "sys/fs/cgroup/freezer/theirs").is_dir()
+    assert saved.remove_if_empty(str(state))
+    assert (v1.root / "sys/fs/cgroup/pids/theirs").is_dir()  # not ours: not removed
+    assert not (v1.root / "sys/fs/cgroup/freezer/theirs").exists()  # made by us: removed
+
+
+def test_v1_pause_resume_and_state(v1: FakeKernel, tmp_path: Path) -> None:
     cg = manager.setup(_config(), "c1", host=v1.host())
-    assert cg is not None and not freeze.is_paused(cg)
+    assert cg is not None and not _paused_both_ways(cg, tmp_path / "s")
     freeze.freeze(cg)
     assert v1.read("sys/fs/cgroup/freezer/bb/c1/freezer.state") == "FROZEN"
-    assert freeze.is_paused(cg)
+    assert _paused_both_ways(cg, tmp_path / "s")
     freeze.thaw(cg)
-    assert not freeze.is_paused(cg)
+    assert not _paused_both_ways(cg, tmp_path / "s")
+    assert not saved.is_paused(str(tmp_path / "no-cgroup"))
+    (tmp_path / "s" / "cgroup.json").write_text('{"version": "v1", "paths": 7}')
+    with pytest.raises(RuntimeFailure, match="cgroup.json is corrupt"):
+        saved.is_paused(str(tmp_path / "s"))
 
 
-def test_v1_hybrid_without_freezer_uses_unified(v1: FakeKernel) -> None:
+def test_v1_hybrid_without_freezer_uses_unified(v1: FakeKernel, tmp_path: Path) -> None:
     cg = manager.setup(_config(), "c1", host=v1.host())
     assert cg is not None
     del cg.paths["freezer"]
     (v1.root / "sys/fs/cgroup/unified/bb/c1/cgroup.events").write_text("frozen 1\n")
+    assert not _paused_both_ways(cg, tmp_path / "s")
     freeze.freeze(cg)
     assert v1.read("sys/fs/cgroup/unified/bb/c1/cgroup.freeze") == "1"
-    assert freeze.is_paused(cg)
+    assert _paused_both_ways(cg, tmp_path / "s")
 
 
 def test_v1_stats_shape(v1: FakeKernel) -> None:
@@ -414,15 +475,17 @@ def test_v2_check_before_update(v2: FakeKernel, monkeypatch) -> None:
     assert v2.read("sys/fs/cgroup/bb/c1/pids.max") == "7"
 
 
-def test_v2_freeze_waits_for_frozen_event(v2: FakeKernel, monkeypatch) -> None:
+def test_v2_freeze_waits_for_frozen_event(v2: FakeKernel, monkeypatch, tmp_path: Path
+                                          ) -> None:
     from runtime.cgroups import ebpf
     monkeypatch.setattr(ebpf, "can_attach", lambda: False)
     cg = manager.setup(_config(), "c1", host=v2.host())
     assert cg is not None
     (v2.root / "sys/fs/cgroup/bb/c1/cgroup.events").write_text("populated 1\nfrozen 1\n")
+    assert not _paused_both_ways(cg, tmp_path / "s")
     freeze.freeze(cg)
     assert v2.read("sys/fs/cgroup/bb/c1/cgroup.freeze") == "1"
-    assert freeze.is_paused(cg)
+    assert _paused_both_ways(cg, tmp_path / "s")
     with pytest.raises(RuntimeFailure, match="did not thaw"):
         freeze.thaw(cg, timeout=0.05)  # the fake kernel never reports frozen 0
     (v2.root / "sys/fs/cgroup/bb/c1/cgroup.events").write_text("populated 1\nfrozen 0\n")

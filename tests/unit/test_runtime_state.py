@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runtime import jsonlite, paths, state
 from runtime.errors import RuntimeFailure
@@ -145,6 +148,44 @@ def test_jsonlite_round_trip() -> None:
     for bad in ("{", "[1,]", "1 2", ""):
         with pytest.raises(ValueError):
             jsonlite.loads(bad)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([None, 0, 2, 4]))
+def test_jsonlite_dumps_is_the_json_package_byte_for_byte(value, indent) -> None:
+    # `state` and `features` print with jsonlite so as not to import json (and re).
+    separators = (",", ":") if indent is None else None
+    assert jsonlite.dumps(value, indent) == json.dumps(value, indent=indent,
+                                                       separators=separators)
+
+
+def test_pid_exit_wait_sees_a_non_child_exit() -> None:
+    # A grandchild: not our child, as a container's init is not delete's.
+    read, write = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        grandchild = os.fork()
+        if grandchild == 0:
+            os.close(read)
+            import time
+            time.sleep(30)
+            os._exit(0)
+        os.write(write, str(grandchild).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(middle, 0)
+    pid = int(os.read(read, 32))
+    os.close(read)
+    assert not state.wait_exit(pid, 0.05)
+    os.kill(pid, 9)
+    assert state.wait_exit(pid, 5.0)
+    assert state.wait_exit(pid, 0.0)  # gone already (pidfd_open fails): at once
 
 
 def test_trace_events(tmp_path) -> None:
