@@ -1,5 +1,9 @@
 """`python -m runtime` runs the bundlebench-runtime command line."""
 
-from runtime.cli import main
+import gc
+
+gc.disable()  # as bin/bundlebench-runtime: a short-lived command needs no cycle collector
+
+from runtime.cli import main  # noqa: E402
 
 raise SystemExit(main())

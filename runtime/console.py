@@ -90,10 +90,15 @@ def foreground(master: int, init_pid: int, forward_winsize: bool = True) -> int:
 
     Returns init's wait status. The caller's terminal is restored on every path.
     """
+    import gc
     import select
     import signal
     import termios
 
+    # The entry point turned it off for start-up; this relay may last days. Frozen
+    # first, the start-up's objects are never scanned (a full pass costs milliseconds).
+    gc.freeze()
+    gc.enable()
     stdin_tty = os.isatty(0)
     saved = termios.tcgetattr(0) if stdin_tty else None
     wake_r, wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)

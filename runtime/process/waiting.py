@@ -14,6 +14,11 @@ def exit_code(status: int) -> int:
 def wait_forwarding(pid: int) -> int:
     """Wait for our child pid, forwarding the usual termination signals to it."""
     import _signal as signal  # the C module: `signal` pulls in enum (milliseconds)
+    import gc
+    # The entry point turned it off for start-up; this wait may last days. Frozen
+    # first, the start-up's objects are never scanned (a full pass costs milliseconds).
+    gc.freeze()
+    gc.enable()
 
     def forward(signum: int, _frame: object) -> None:
         try:  # noqa: SIM105 (no contextlib on the start path)

@@ -200,9 +200,10 @@ def main() -> int:
 
 
 def lean_command(repo: Path) -> list[str]:
-    """The runtime of the checkout at `repo` without site (no venv, no .pth files)."""
+    """The runtime of the checkout at `repo` without site (no venv, no .pth files), started
+    as bin/bundlebench-runtime starts it."""
     return [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(repo)!r}); "
-            "from runtime.cli import main; sys.exit(main())"]
+            "import gc; gc.disable(); from runtime.cli import main; sys.exit(main())"]
 
 
 if __name__ == "__main__":
