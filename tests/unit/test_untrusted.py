@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
@@ -56,7 +57,7 @@ def test_long_text_is_cut_in_the_middle_without_splitting_an_escape() -> None:
 def test_no_control_survives(text: str) -> None:
     out = visible(text, 64)
     assert not has_unsafe(out)
-    console = Console(file=open(os.devnull, "w"), force_terminal=True, width=200)
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
     with console.capture() as capture:
         console.print(styled(text), end="")
     # Only Rich's own SGR sequences may carry an ESC; no other control byte at all.
