@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.segment import Segment
+    from rich.style import Style
     from rich.text import Text
 
 ESCAPE_STYLE = "bold reverse"  # how an escape stands out from the text around it
@@ -121,3 +123,48 @@ def markup(text: object, limit: int | None = None) -> str:
 
     return "".join(f"[{ESCAPE_STYLE}]{escape(run)}[/]" if escaped else escape(run)
                    for run, escaped in _cut(list(pieces(str(text))), limit))
+
+
+def segments(text: object, style: Style | None = None, limit: int | None = None
+             ) -> list[Segment]:
+    """Rich Segments of the untrusted text, for widgets that render lines themselves:
+    escapes get ESCAPE_STYLE on top of ``style``."""
+    from rich.segment import Segment
+    from rich.style import Style
+
+    escape_style = Style.parse(ESCAPE_STYLE)
+    if style is not None:
+        escape_style = style + escape_style
+    return [Segment(run, escape_style if escaped else style)
+            for run, escaped in _cut(list(pieces(str(text))), limit)]
+
+
+def content(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """A file's text made safe to show as lines: tabs expanded, line breaks kept, every
+    other control as its escape. Returns the text and the (start, end) offsets of the
+    escapes in it, for a highlighter to style them on top of its colours."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            out.append("\n")
+            offset += 1
+        line = line.removesuffix("\r").expandtabs()
+        for run, escaped in pieces(line):
+            if escaped:
+                spans.append((offset, offset + len(run)))
+            out.append(run)
+            offset += len(run)
+    return "".join(out), spans
+
+
+def content_text(text: str) -> Text:
+    """A Rich Text of a file's text (see ``content``), escapes styled."""
+    from rich.text import Text
+
+    safe, spans = content(text)
+    result = Text(safe)
+    for start, end in spans:
+        result.stylize(ESCAPE_STYLE, start, end)
+    return result

@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from bundlebench.format import problem_summary
+from bundlebench.untrusted import styled
 
 MODES = (("rootfs", "1 Rootfs"), ("config", "2 Config"), ("containers", "3 Containers"))
 
@@ -36,7 +37,7 @@ class BundleHeader(Horizontal):
 
     def on_mount(self) -> None:
         app = self.app
-        self.query_one("#header-path", Static).update(Text(str(app.bundle.path)))
+        self.query_one("#header-path", Static).update(styled(app.bundle.path, 120))
         self.watch(app, "problems", self._show_validity)
         self.watch(app, "validating", self._show_validity)
         self.watch(app, "dirty", self._show_dirty)

@@ -9,6 +9,9 @@ from textual.widgets import Static
 from bundlebench.bundle.rootfs import Entry
 from bundlebench.bundle.walk import SizeProgress
 from bundlebench.format import format_mtime, human_size, plural
+from bundlebench.untrusted import styled
+
+PATH_MAX = 1024  # characters of a path shown (PATH_MAX is 4096 bytes)
 
 LINK_MARKS = {
     "inside": ("", ""),
@@ -18,9 +21,14 @@ LINK_MARKS = {
 }
 
 
-def describe_owner(name: str | None, number: int) -> str:
-    """``root (0)``, or just the number when the rootfs does not name it."""
-    return f"{name} ({number})" if name else f"{number} (not in the rootfs's files)"
+def describe_owner(name: str | None, number: int) -> Text:
+    """``root (0)``, or just the number when the rootfs does not name it (the name comes
+    from the rootfs's passwd or group file: shown, never obeyed)."""
+    if not name:
+        return Text(f"{number} (not in the rootfs's files)")
+    text = styled(name, 64)
+    text.append(f" ({number})")
+    return text
 
 
 def size_text(progress: SizeProgress) -> Text:
@@ -44,12 +52,12 @@ class EntryDetails(Static):
                    note: str = "") -> None:
         """Describe ``entry`` (None: nothing selected, ``note`` says why)."""
         if entry is None:
-            self.update(Text(note or "Nothing selected.", style="italic"))
+            self.update(styled(note or "Nothing selected.", style="italic"))
             return
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
-        grid.add_row("Path", Text(entry.path))
+        grid.add_row("Path", styled(entry.path, PATH_MAX))
         grid.add_row("Kind", entry.kind)
         grid.add_row("Mode", f"{entry.mode_string}  ({entry.mode & 0o7777:04o})")
         grid.add_row("Owner", describe_owner(entry.owner, entry.uid))
@@ -67,11 +75,11 @@ class EntryDetails(Static):
         grid.add_row("Modified", format_mtime(entry.mtime))
         grid.add_row("Links", str(entry.nlink))
         if entry.kind == "symlink":
-            target = Text(entry.link_target or "")
+            target = styled(entry.link_target or "", PATH_MAX)
             mark, style = LINK_MARKS.get(entry.link_status or "", ("", ""))
             if mark:
                 target.append("  " + mark, style=style)
             grid.add_row("Target", target)
         if note:
-            grid.add_row("", Text(note, style="italic"))
+            grid.add_row("", styled(note, style="italic"))
         self.update(grid)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from bundlebench.format import human_size
 from bundlebench.image.provenance import Provenance, load_provenance
 from bundlebench.tui.widgets.rootfs_tree import RootfsTree
+from bundlebench.untrusted import styled
 
 ALL = "all"
 
@@ -97,8 +98,8 @@ class LayersPanel(Vertical):
         for layer in prov.layers:
             table.add_row(str(layer.index + 1), _size(layer.size), str(layer.files),
                           _size(layer.wasted) if layer.wasted else "",
-                          Text(short_command(layer.command), overflow="ellipsis",
-                               no_wrap=True),
+                          # The image's history: its author wrote it.
+                          _command_cell(layer.command),
                           key=str(layer.index))
         self._show_status()
 
@@ -139,6 +140,13 @@ class LayersPanel(Vertical):
             count = len(self.provenance.paths(layer=self.chosen_layer, status="removed"))
             text = f"{count} removed path(s) (not in the rootfs; their directories are shown)"
         self.query_one("#layers-status", Static).update(text)
+
+
+def _command_cell(command: str) -> Text:
+    """The layer's command (the image's history: its author wrote it), on one line."""
+    cell = styled(short_command(command), 200)
+    cell.no_wrap, cell.overflow = True, "ellipsis"
+    return cell
 
 
 # -- the hooks the rootfs screen calls --------------------------------------------------

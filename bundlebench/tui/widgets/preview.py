@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from bundlebench.bundle.preview import Preview, hex_dump
 from bundlebench.format import human_size
+from bundlebench.untrusted import ESCAPE_STYLE, content, content_text, styled
 
 MAX_LINES = 2000
 MAX_WIDTH = 1000
@@ -22,7 +23,8 @@ def highlight(preview: Preview, *, dark: bool = True) -> Text:
     """Highlight a text preview by its file name (call from a worker: pygments is slow)."""
     from rich.syntax import Syntax  # pygments: imported on the first text preview
 
-    code = "\n".join(preview.text.splitlines()[:MAX_LINES])
+    # The file's text is untrusted: its controls become escapes before anything else.
+    code, escapes = content("\n".join(preview.text.split("\n")[:MAX_LINES]))
     lexer = Syntax.guess_lexer(preview.path, code)
     syntax = Syntax(code, lexer, theme=SYNTAX_THEME if dark else LIGHT_SYNTAX_THEME)
     text = syntax.highlight(code)
@@ -32,6 +34,7 @@ def highlight(preview: Preview, *, dark: bool = True) -> Text:
                                          italic=span.style.italic))
         for span in text.spans if isinstance(span.style, Style)
     ]
+    text.spans += [Span(start, end, ESCAPE_STYLE) for start, end in escapes]
     text.style = ""
     text.no_wrap = True
     text.rstrip()
@@ -41,7 +44,8 @@ def highlight(preview: Preview, *, dark: bool = True) -> Text:
 def render_preview(preview: Preview, highlighted: Text | None = None) -> RenderableType:
     """What the pane shows for ``preview``."""
     if preview.kind == "text":
-        body: RenderableType = highlighted if highlighted is not None else Text(preview.text)
+        body: RenderableType = (highlighted if highlighted is not None
+                                else content_text(preview.text))
         parts: list[RenderableType] = [body]
         if preview.truncated:
             parts.append(Text(f"… first {human_size(len(preview.data))} of "
@@ -55,9 +59,10 @@ def render_preview(preview: Preview, highlighted: Text | None = None) -> Rendera
             lines.append(Text(f"ELF {elf.elf_class}-bit {endian}, {elf.type}, {elf.machine}",
                               style="bold"))
             if elf.interpreter:
-                lines.append(Text(f"interpreter: {elf.interpreter}"))
+                lines.append(Text("interpreter: ").append_text(styled(elf.interpreter, 256)))
             if elf.needed:
-                lines.append(Text("needs: " + ", ".join(preview.elf.needed)))
+                lines.append(Text("needs: ").append_text(
+                    styled(", ".join(preview.elf.needed), 1024)))
             lines.append(Text(""))
         else:
             lines.append(Text(f"binary data, {human_size(preview.size)}", style="bold"))
@@ -66,8 +71,8 @@ def render_preview(preview: Preview, highlighted: Text | None = None) -> Rendera
     if preview.kind == "empty":
         return Text("(empty file)", style="italic")
     if preview.kind == "not-regular":
-        return Text(preview.message[:1].upper() + preview.message[1:] + ".", style="italic")
-    return Text(preview.message, style="bold red")
+        return styled(preview.message[:1].upper() + preview.message[1:] + ".", style="italic")
+    return styled(preview.message, style="bold red")
 
 
 def content_width(renderable: RenderableType) -> int:

@@ -29,7 +29,10 @@ from textual.worker import get_current_worker
 from bundlebench.bundle.rootfs import Entry, Rootfs, RootfsError
 from bundlebench.format import ancestors
 from bundlebench.tui.breathe import Breather
+from bundlebench.untrusted import segments
 
+NAME_MAX = 160  # characters of a name or link target shown; longer ones are cut with …
+STATUS_MAX = 240
 PROGRESS_INTERVAL = 0.1  # seconds between "reading… N entries" updates
 
 
@@ -504,13 +507,13 @@ class RootfsTree(ScrollView, can_focus=True):
         if node.status is not None:
             kind = "rootfs-tree--error" if node.parent and node.parent.error else (
                 "rootfs-tree--status")
-            return [Segment(indent + "  ", guide), Segment(node.status, style(kind))]
+            return [Segment(indent + "  ", guide), *segments(node.status, style(kind), STATUS_MAX)]
         entry = node.entry
         arrow = ("▼ " if node.expanded else "▶ ") if node.is_dir else "  "
         name = node.name if node is not self.root else "/"
-        segments = [Segment(indent, guide), Segment(arrow, guide)]
+        row = [Segment(indent, guide), Segment(arrow, guide)]
         if entry is None:
-            return [*segments, Segment(name, style("rootfs-tree--error"))]
+            return [*row, *segments(name, style("rootfs-tree--error"), NAME_MAX)]
         kind = entry.kind
         if kind == "dir":
             name_style = style("rootfs-tree--dir")
@@ -523,18 +526,20 @@ class RootfsTree(ScrollView, can_focus=True):
             name_style = style("rootfs-tree--special")
         if node.hidden and node is not self.root:
             name_style += style("rootfs-tree--hidden")
-        segments.append(Segment(name + ("/" if kind == "dir" and node is not self.root else ""),
-                                name_style))
+        # Names and link targets come from the rootfs: never raw to the terminal.
+        row += segments(name, name_style, NAME_MAX)
+        if kind == "dir" and node is not self.root:
+            row.append(Segment("/", name_style))
         if kind == "symlink":
-            segments.append(Segment(" → ", guide))
-            segments.append(Segment(entry.link_target or "", name_style))
+            row.append(Segment(" → ", guide))
+            row += segments(entry.link_target or "", name_style, NAME_MAX)
             if entry.link_status in ("dangling", "escapes", "loop"):
-                segments.append(Segment(f" ({entry.link_status})", style("rootfs-tree--bad-link")))
+                row.append(Segment(f" ({entry.link_status})", style("rootfs-tree--bad-link")))
         elif kind not in ("dir", "file"):
-            segments.append(Segment(f"  {kind}", style("rootfs-tree--status")))
+            row.append(Segment(f"  {kind}", style("rootfs-tree--status")))
         if self.row_mark is not None and (mark := self.row_mark(node)):
-            segments.append(Segment(f"  {mark}", style("rootfs-tree--status")))
-        return segments
+            row += segments(f"  {mark}", style("rootfs-tree--status"), STATUS_MAX)
+        return row
 
     def _safe_lstat(self, path: str) -> Entry | None:
         try:
