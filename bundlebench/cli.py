@@ -11,6 +11,7 @@ from pathlib import Path
 from bundlebench import __version__
 from bundlebench.commands import COMMANDS
 from bundlebench.errors import BundlebenchError
+from bundlebench.untrusted import visible
 
 OPEN_HELP = (
     "With no COMMAND, `bundlebench [BUNDLE]` opens the workbench (a terminal app) on BUNDLE, "
@@ -71,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BundlebenchError as error:
-        print(f"bundlebench: {error}", file=sys.stderr)
+        # Errors quote paths and names from bundles and images: shown, never obeyed.
+        print(f"bundlebench: {visible(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("bundlebench: interrupted", file=sys.stderr)

@@ -47,27 +47,30 @@ def _size(count: int | None) -> str:
 def _print_tables(description: dict[str, Any], *, layers: bool) -> None:
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
+    from bundlebench.untrusted import styled
+
+    # Every name and command below comes from the image: shown, never obeyed.
     console = Console(highlight=False)
-    table = Table(title=Text(f"{description['source']} ({description['format']})"))
+    table = Table(title=styled(f"{description['source']} ({description['format']})", 200))
     for column in ("REF", "PLATFORM", "MANIFEST", "CONFIG", "LAYERS", "SIZE"):
         table.add_column(column, justify="right" if column in ("LAYERS", "SIZE") else "left")
     for image in description["images"]:
-        table.add_row(Text(", ".join(image["refs"]) or "-"), image["platform"] or "-",
-                      _short(image["manifest"]), _short(image["config"]),
+        table.add_row(styled(", ".join(image["refs"]) or "-", 200),
+                      styled(image["platform"] or "-", 60),
+                      styled(_short(image["manifest"])), styled(_short(image["config"])),
                       str(len(image["layers"])), _size(image["size"]))
     console.print(table)
     if not layers:
         return
     for image in description["images"]:
         name = ", ".join(image["refs"]) or _short(image["config"])
-        detail = Table(title=Text(f"{name} ({image['platform'] or '-'})"))
+        detail = Table(title=styled(f"{name} ({image['platform'] or '-'})", 200))
         for column in ("#", "DIGEST", "MEDIA TYPE", "SIZE", "COMMAND"):
             detail.add_column(column, justify="right" if column in ("#", "SIZE") else "left",
                               overflow="fold")
         for i, layer in enumerate(image["layers"], 1):
-            detail.add_row(str(i), _short(layer["digest"] or layer["diff_id"]),
-                           layer["media_type"].rsplit(".", 1)[-1], _size(layer["size"]),
-                           Text(layer["command"] or ""))
+            detail.add_row(str(i), styled(_short(layer["digest"] or layer["diff_id"])),
+                           styled(layer["media_type"].rsplit(".", 1)[-1], 60),
+                           _size(layer["size"]), styled(layer["command"] or "", 2000))
         console.print(detail)

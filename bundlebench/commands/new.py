@@ -57,14 +57,17 @@ def run(args: argparse.Namespace) -> int:
         if created:
             shutil.rmtree(bundle, ignore_errors=True)
         raise
+    from bundlebench.untrusted import markup
+
     console = stderr_console()
     for warning in stats.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {markup(warning)}")  # names from the tarball
+    where = markup(bundle)
     console.print(
-        f"Bundle ready at [bold]{bundle}[/]: {stats.files} files, {stats.dirs} directories, "
+        f"Bundle ready at [bold]{where}[/]: {stats.files} files, {stats.dirs} directories, "
         f"{stats.symlinks} symlinks from a {stats.compression} tarball."
     )
-    console.print(f"Run it with: bundlebench-runtime run -b {bundle} demo  (or runc run)")
+    console.print(f"Run it with: bundlebench-runtime run -b {where} demo  (or runc run)")
     return 0
 
 

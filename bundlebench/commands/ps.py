@@ -30,15 +30,19 @@ def run(args: argparse.Namespace) -> int:
     for state in containers:
         record = read_exit(os.path.join(api.root, state["id"]))
         state["exitCode"] = record.get("exit_code") if record else None
+    from bundlebench.untrusted import visible
+
     if args.quiet:
         for state in containers:
-            print(state["id"])
+            print(visible(state["id"]))
         return 0
     if args.format == "json":
         print(json.dumps(containers, indent=2))
         return 0
     from rich.console import Console
     from rich.table import Table
+
+    from bundlebench.untrusted import styled
 
     table = Table(box=None, header_style="bold")
     for column in ("ID", "STATUS", "PID", "BUNDLE", "CREATED"):
@@ -47,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         status = state["status"]
         if status == "stopped" and state["exitCode"] is not None:
             status = f"stopped (exit {state['exitCode']})"
-        table.add_row(state["id"], status, str(state.get("pid") or ""),
-                      state.get("bundle", ""), state.get("created", "")[:19].replace("T", " "))
+        # What the runtime's state dir holds is shown, never obeyed (ids and paths).
+        table.add_row(styled(state["id"], 80), styled(status), str(state.get("pid") or ""),
+                      styled(state.get("bundle", ""), 200),
+                      styled(state.get("created", "")[:19].replace("T", " ")))
     Console(highlight=False).print(table)
     return 0

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bundlebench.containers.attach import attach_terminal, print_detached
     from bundlebench.containers.launch import LaunchRefused, launch_bundle
+    from bundlebench.untrusted import markup
 
     console = Console(stderr=True, highlight=False)
     try:
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
                                  attach_first=not args.detach)
     except LaunchRefused as refused:
         for problem in refused.problems:
-            console.print(f"[red]error[/]  [bold]{problem.pointer}[/]  {problem.message}")
+            console.print(f"[red]error[/]  [bold]{markup(problem.pointer)}[/]  "
+                          f"{markup(problem.message)}")
         raise
     if args.detach:
         print(launched.id)

@@ -31,26 +31,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-
     from bundlebench.commands._output import byte_progress, stderr_console
     from bundlebench.image.unpack import unpack_image
+    from bundlebench.untrusted import markup
 
     image, ref = split_ref(args.image, args.ref)
     result = unpack_image(image, args.dir, ref=ref, platform=args.platform,
                           rootless=args.rootless, force=args.force, progress=byte_progress)
     console = stderr_console()
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        console.print(f"[yellow]warning:[/] {markup(warning)}")
     stats, record = result.stats, result.record
-    name = escape(", ".join(record.refs) or (record.manifest_digest or "image"))
-    where = escape(str(result.bundle))
+    # Refs, platform and names come from the image: shown, never obeyed.
+    name = markup(", ".join(record.refs) or (record.manifest_digest or "image"), 200)
+    where = markup(result.bundle)
+    platform = markup(record.platform or "unknown", 60)
     console.print(
-        f"Bundle ready at [bold]{where}[/]: {name} ({record.platform or 'unknown'}), "
+        f"Bundle ready at [bold]{where}[/]: {name} ({platform}), "
         f"{len(record.layers)} layers, {stats.files} files, {stats.dirs} directories, "
         f"{stats.symlinks} symlinks; {_size(result.wasted)} hidden by later layers."
     )
-    console.print(f"Run it with: bundlebench-runtime run -b {escape(str(result.bundle))} ID"
+    console.print(f"Run it with: bundlebench-runtime run -b {where} ID"
                   "  (or runc run)")
     return 0
 

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
 
-        print(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False))
+        print(json.dumps([p.to_dict() for p in problems], indent=2))  # ASCII: no raw C1 or bidi
     else:
         _print_text(problems, config_path)
     return 1 if any(p.severity == "error" for p in problems) else 0
@@ -60,20 +60,24 @@ def _print_text(problems: list[Any], config_path: Any) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from bundlebench.untrusted import styled
+
     console = Console(highlight=False, soft_wrap=True)
     for problem in problems:
         style = "bold red" if problem.severity == "error" else "bold yellow"
         line = Text()
         line.append(f"{problem.severity:<7} ", style=style)
-        line.append(problem.pointer or "/", style="cyan")
-        line.append("  " + problem.message)
+        # Messages quote the config's values (an image's author may have written them).
+        line.append_text(styled(problem.pointer or "/", 200, style="cyan"))
+        line.append("  ")
+        line.append_text(styled(problem.message))
         console.print(line)
-        console.print(Text("        " + problem.hint, style="dim"))
+        console.print(styled("        " + problem.hint, style="dim"))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if not problems:
-        console.print(Text(f"{config_path}: valid", style="green"))
+        console.print(styled(f"{config_path}: valid", style="green"))
     else:
         summary = f"{config_path}: {errors} error{'s' * (errors != 1)}, "
         summary += f"{warnings} warning{'s' * (warnings != 1)}"
-        console.print(Text(summary, style="red" if errors else "yellow"))
+        console.print(styled(summary, style="red" if errors else "yellow"))

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
+from bundlebench import untrusted
 from bundlebench.bundle.model import Bundle
 from bundlebench.bundle.rootfs import Rootfs
 from bundlebench.format import problem_summary
@@ -24,6 +25,7 @@ from bundlebench.tui.widgets.bundle_header import BundleHeader
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.notifications import SeverityLevel
 
 Validator = Callable[[dict[str, Any], Path], list[Problem]]
 
@@ -143,6 +145,14 @@ class BundlebenchApp(App[None]):
         errors = sum(p.severity == "error" for p in problems)
         summary = problem_summary(errors, len(problems) - errors)
         self.sub_title = f"{self.bundle.path} · config.json {summary}"
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: they quote file names, paths and errors from
+        the rootfs or an image, which must be shown and never obeyed (as markup or as
+        terminal controls)."""
+        super().notify(untrusted.markup(message), title=untrusted.markup(title),
+                       severity=severity, timeout=timeout, markup=True)
 
     # -- screens -------------------------------------------------------------------
     async def action_switch_to(self, mode: str) -> None:

@@ -34,6 +34,7 @@ from bundlebench.tui.widgets.layers import (
 from bundlebench.tui.widgets.preview import PreviewPane, highlight, render_preview
 from bundlebench.tui.widgets.rootfs_tree import Node, RootfsTree
 from bundlebench.tui.widgets.search_panel import SearchPanel
+from bundlebench.untrusted import styled
 
 SEARCH_BATCH_SECONDS = 0.1
 SIZE_UPDATE_SECONDS = 0.1
@@ -145,7 +146,7 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
     def _load_preview(self, node: Node) -> None:
         pane = self.query_one(PreviewPane)
         if node.entry is None:
-            pane.show(Text(node.status or "", style="italic"))
+            pane.show(styled(node.status or "", style="italic"))
             return
         if node.is_dir:
             if node.loaded and not node.error:
@@ -154,7 +155,7 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
                 text = node.error
             else:
                 text = "A directory; enter or → opens it."
-            pane.show(Text(text + "  s computes its total size.", style="italic"))
+            pane.show(styled(text + "  s computes its total size.", style="italic"))
             return
         pane.show(Text("loading…", style="italic"))
         self._preview_worker(node)

@@ -7,6 +7,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from bundlebench.untrusted import styled
+
 MAX_RESULTS = 5000
 
 
@@ -32,8 +34,9 @@ class SearchPanel(Vertical):
         """Append matches; False once MAX_RESULTS are shown (the search should stop)."""
         results = self.results
         room = MAX_RESULTS - results.option_count
-        results.add_options([Option(path, id=path) for path in paths[:room]])
+        # Paths from the rootfs: shown through untrusted.styled, never parsed as markup.
+        results.add_options([Option(styled(path, 1024), id=path) for path in paths[:room]])
         return results.option_count < MAX_RESULTS
 
     def set_status(self, text: str) -> None:
-        self.query_one("#filter-status", Static).update(text)
+        self.query_one("#filter-status", Static).update(styled(text))
