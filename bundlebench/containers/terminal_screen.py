@@ -22,6 +22,8 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
+from bundlebench.untrusted import is_unsafe
+
 # In a dropped prefix only text, CR/LF/TAB/BS/BEL and SGR colour changes are allowed:
 # anything else (cursor moves, modes, charsets, OSC, C1) could change the final screen.
 _NOT_PLAIN = re.compile(rb"[\x00-\x06\x0b-\x0c\x0e-\x1a\x1c-\x1f\x7f]|\xc2[\x80-\x9f]"
@@ -32,6 +34,7 @@ _SGR = re.compile(rb"\x1b\[[0-9;:]*m")
 # that every parse ends in the parser's ground state and skipping stays exact.
 _UNFINISHED = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|[\]PX^_][^\x07\x1b]*\x1b?|[ -/]*)\Z")
 CARRY_LIMIT = 4096
+UNSAFE_CELL = "\ufffd"  # what a cell holding a control or bidi character shows
 
 
 def skip_scrolled(data: bytes, rows: int) -> bytes:
@@ -219,6 +222,10 @@ class TerminalScreen:
             style, char = cells[x]
             if not char:  # the right half of a wide character
                 continue
+            if is_unsafe(char):
+                # The emulator keeps format characters (bidi overrides) in cells; passed on,
+                # they would reorder the outer terminal's line. One cell, one stand-in.
+                char = UNSAFE_CELL
             at_cursor = x == cursor_x
             if style is not current or at_cursor != current_cursor:
                 if text and current is not None:

@@ -103,3 +103,16 @@ def test_pty_transport_runs_and_reports_exit() -> None:
     transport.close()
     assert b"11 33" in seen and exit_record["exit_code"] == 3
     assert not os.path.exists(f"/proc/{transport.pid}")  # reaped, not a zombie
+
+
+def test_a_container_cannot_pass_controls_through_the_pane() -> None:
+    # The emulator interprets ESC, OSC and C1; it keeps bidi overrides in cells, and
+    # those would reorder the outer terminal's line: each shows as one stand-in cell.
+    from bundlebench.containers.terminal_screen import UNSAFE_CELL
+    from bundlebench.untrusted import is_unsafe
+
+    screen = TerminalScreen(cols=40, rows=3)
+    screen.feed("a\u202eb\u2066c".encode() + b"\xc2\x9bd\x7fe\x1b]2;T\x07f\x1b[31mg")
+    line = "".join(segment.text for segment in screen.rows()[0])
+    assert not any(is_unsafe(char) for char in line)
+    assert line.startswith(f"a{UNSAFE_CELL}b{UNSAFE_CELL}c")
