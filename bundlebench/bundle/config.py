@@ -21,6 +21,15 @@ class ConfigChangedOnDisk(ConfigError):
     """config.json was changed by someone else since it was loaded."""
 
 
+class ConfigParseError(ConfigError):
+    """config.json is not a JSON object; ``line`` and ``column`` (1-based) say where."""
+
+    def __init__(self, message: str, *, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
 @dataclass
 class ConfigDocument:
     """A parsed config.json that remembers how it was written.
@@ -39,19 +48,21 @@ class ConfigDocument:
     def load(cls, path: Path) -> ConfigDocument:
         """Read and parse ``path``; raise ConfigError with a sentence on any failure."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{path} does not exist: create one with `bundlebench spec --bundle {path.parent}`"
-            ) from None
-        except IsADirectoryError:
-            raise ConfigError(f"{path} is a directory, not a file: remove or rename it") from None
-        except PermissionError:
-            raise ConfigError(f"{path} cannot be read: permission denied") from None
-        data = parse_config_bytes(raw, path)
-        return cls(path=path, data=data, indent=detect_indent(raw), loaded_hash=_hash(raw),
-                   original=raw)
+        raw = read_config_bytes(path)
+        return cls.load_parsed(path, raw, parse_config_bytes(raw, path))
+
+    @classmethod
+    def load_parsed(cls, path: Path, raw: bytes, data: dict[str, Any]) -> ConfigDocument:
+        """The document of ``raw``, already parsed into ``data``."""
+        return cls(path=Path(path), data=data, indent=detect_indent(raw),
+                   loaded_hash=_hash(raw), original=raw)
+
+    @classmethod
+    def unparsed(cls, path: Path, raw: bytes | None) -> ConfigDocument:
+        """An empty document standing for a file that does not parse (``raw``) or is
+        missing (None): saving it replaces exactly that file, and nothing else."""
+        return cls(path=Path(path), data={}, indent=detect_indent(raw or b""),
+                   loaded_hash=None if raw is None else _hash(raw))
 
     def render(self) -> bytes:
         """The document as it would be saved: the file's indentation, a final newline.
@@ -99,29 +110,57 @@ class ConfigDocument:
         self.original = new
 
 
+def read_config_bytes(path: Path) -> bytes:
+    """The bytes of config.json, or ConfigError with one sentence (FileNotFoundError's
+    sentence names `bundlebench spec`)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} does not exist: create one with `bundlebench spec --bundle {path.parent}`"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory, not a file: remove or rename it") from None
+    except PermissionError:
+        raise ConfigError(f"{path} cannot be read: permission denied") from None
+    except OSError as error:
+        raise ConfigError(f"{path} cannot be read: {error.strerror or error}") from None
+
+
 def parse_config_bytes(raw: bytes, path: Path) -> dict[str, Any]:
-    """Parse config.json bytes into a dict, or raise ConfigError naming line and column."""
+    """Parse config.json bytes into a dict, or raise ConfigParseError naming line and column."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{path} is not UTF-8 text (bad byte at offset {error.start}): save it as UTF-8"
+        line, column = _line_column(raw[:error.start])
+        raise ConfigParseError(
+            f"{path} is not UTF-8 text (bad byte at line {line}, column {column}): "
+            "save it as UTF-8", line=line, column=column,
         ) from None
     try:
         data = json.loads(text)
     except RecursionError:
-        raise ConfigError(
+        raise ConfigParseError(
             f"{path} nests arrays or objects too deeply (hundreds of levels): no config "
             "needs that; flatten it or rewrite it with `bundlebench spec`"
         ) from None
     except json.JSONDecodeError as error:
-        raise ConfigError(
+        raise ConfigParseError(
             f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
-            f"column {error.colno}; fix it in an editor or rewrite it with `bundlebench spec`"
+            f"column {error.colno}; fix it in an editor or rewrite it with `bundlebench spec`",
+            line=error.lineno, column=error.colno,
         ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a JSON object, but holds a {type(data).__name__}")
+        raise ConfigParseError(
+            f"{path} must hold a JSON object, but holds a {type(data).__name__}")
     return data
+
+
+def _line_column(head: bytes) -> tuple[int, int]:
+    """1-based line and column just after ``head`` (columns count characters)."""
+    line = head.count(b"\n") + 1
+    last = head.rsplit(b"\n", 1)[-1]
+    return line, len(last.decode("utf-8", errors="replace")) + 1
 
 
 _INDENT_RE = re.compile(rb"^[ \t]*\{\s*?\n([ \t]+)\S", re.MULTILINE)

@@ -40,48 +40,96 @@ def test_absolute_root_path(tmp_path: Path) -> None:
     assert Bundle.open(bundle_dir).rootfs_path == elsewhere
 
 
+def test_a_missing_bundle_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="does not exist") as caught:
+        Bundle.open(tmp_path / "bundle")
+    assert "\n" not in str(caught.value) and caught.value.exit_code != 0
+
+
 @pytest.mark.parametrize(
-    ("setup", "expected"),
+    ("setup", "kind", "expected"),
     [
-        (lambda p: None, "does not exist"),
-        (lambda p: p.mkdir(), "has no config.json"),
-        (
-            lambda p: (p.mkdir(), (p / "config.json").write_text('{"a": 1,\n  oops}')),
-            "line 2, column 3",
-        ),
-        (
-            lambda p: (p.mkdir(), (p / "config.json").write_text('{"process": {}}')),
-            'no "root" object',
-        ),
-        (lambda p: (p.mkdir(), (p / "config.json").write_text('{"root": {}}')), "no root.path"),
-        (
-            lambda p: (p.mkdir(), (p / "config.json").write_text('{"root": {"path": "rootfs"}}')),
-            "'rootfs' does not exist",
-        ),
-        (
-            lambda p: (
-                p.mkdir(),
-                (p / "rootfs").write_text("x"),
-                (p / "config.json").write_text('{"root": {"path": "rootfs"}}'),
-            ),
-            "is not a directory",
-        ),
-        (
-            lambda p: (p.mkdir(), (p / "config.json").write_text("[1, 2]")),
-            "must hold a JSON object",
-        ),
-        (lambda p: (p.mkdir(), (p / "config.json").write_bytes(b'{"a": "\xff"}')), "not UTF-8"),
+        (lambda p: None, "missing", "has no config.json"),
+        (lambda p: p.write_text('{"a": 1,\n  oops}'), "unparsable", "line 2, column 3"),
+        (lambda p: p.write_text("[1, 2]"), "unparsable", "must hold a JSON object"),
+        (lambda p: p.write_bytes(b'{"a":\n 1, "\xff"}'), "unparsable",
+         "not UTF-8 text (bad byte at line 2, column 6)"),
+        (lambda p: p.write_text("[" * 100_000), "unparsable", "nests arrays or objects too"),
     ],
 )
-def test_open_errors_are_one_sentence(tmp_path: Path, setup, expected: str) -> None:
-    path = tmp_path / "bundle"
-    setup(path)
-    with pytest.raises((BundleError, ConfigError)) as caught:
-        Bundle.open(path)
-    message = str(caught.value)
-    assert expected in message
-    assert "\n" not in message
-    assert caught.value.exit_code != 0
+def test_a_broken_config_opens_for_repair(tmp_path: Path, setup, kind: str,
+                                          expected: str) -> None:
+    setup(tmp_path / "config.json")
+    bundle = Bundle.open(tmp_path)
+    trouble = bundle.config_trouble
+    assert trouble is not None and trouble.kind == kind
+    assert expected in trouble.message and "\n" not in trouble.message
+    assert bundle.config.data == {}
+    assert bundle.rootfs_trouble is not None and bundle.rootfs_trouble.kind == "unknown"
+    with pytest.raises(ConfigError, match=expected.split(" (")[0]):
+        bundle.check()
+
+
+def test_an_unparsable_config_keeps_its_text_and_where_it_stops(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"a": 1,\n  oops}')
+    trouble = Bundle.open(tmp_path).config_trouble
+    assert trouble is not None
+    assert (trouble.text, trouble.line, trouble.column) == ('{"a": 1,\n  oops}', 2, 3)
+
+
+def test_saving_a_repaired_config_replaces_the_broken_file(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"a": 1,')
+    bundle = Bundle.open(tmp_path)
+    bundle.config.data.update({"a": 1})
+    bundle.config.save()
+    assert json.loads((tmp_path / "config.json").read_text()) == {"a": 1}
+    assert (tmp_path / "config.json.bak").read_text() == '{"a": 1,'
+
+
+def test_a_broken_config_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"a": 1,')
+    bundle = Bundle.open(tmp_path)
+    (tmp_path / "config.json").write_text('{"b": 2}')
+    bundle.config.data.update({"a": 1})
+    with pytest.raises(ConfigChangedOnDisk):
+        bundle.config.save()
+
+
+@pytest.mark.parametrize(
+    ("setup", "kind", "expected"),
+    [
+        (lambda p: (p / "config.json").write_text('{"process": {}}'), "unknown",
+         'no "root" object'),
+        (lambda p: (p / "config.json").write_text('{"root": {}}'), "unknown", "no root.path"),
+        (lambda p: (p / "config.json").write_text('{"root": {"path": "rootfs"}}'), "missing",
+         "'rootfs' does not exist"),
+        (lambda p: ((p / "rootfs").write_text("x"),
+                    (p / "config.json").write_text('{"root": {"path": "rootfs"}}')),
+         "not-a-directory", "is not a directory"),
+        (lambda p: ((p / "real").mkdir(), (p / "rootfs").symlink_to("real"),
+                    (p / "config.json").write_text('{"root": {"path": "rootfs"}}')),
+         "refused", "passes through a symlink"),
+    ],
+)
+def test_a_broken_rootfs_leaves_the_config_usable(tmp_path: Path, setup, kind: str,
+                                                  expected: str) -> None:
+    setup(tmp_path)
+    bundle = Bundle.open(tmp_path)
+    assert bundle.config_trouble is None and bundle.check() is bundle
+    trouble = bundle.rootfs_trouble
+    assert trouble is not None and trouble.kind == kind
+    assert expected in trouble.message and "\n" not in trouble.message
+    assert trouble.can_make == (kind == "missing")
+    with pytest.raises((BundleError, ConfigError), match=expected):
+        bundle.rootfs()
+
+
+def test_a_rootfs_made_later_shows_at_once(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"root": {"path": "rootfs"}}')
+    bundle = Bundle.open(tmp_path)
+    assert bundle.rootfs_trouble is not None
+    (tmp_path / "rootfs").mkdir()
+    assert bundle.rootfs_trouble is None
 
 
 def test_not_a_directory(tmp_path: Path) -> None:
