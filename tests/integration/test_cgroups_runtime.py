@@ -27,7 +27,9 @@ def _config(rt, args: list[str]) -> dict:
 
 def _start(rt, args: list[str] | None = None) -> str:
     cid = rt.new_id()
-    config = _config(rt, args or ["sh", "-c", "sleep 300 & sleep 300"])
+    # "& wait": a shell (busybox sh, newer dash) may exec the last command of -c itself,
+    # and the tests count three processes: the shell and two sleeps.
+    config = _config(rt, args or ["sh", "-c", "sleep 300 & sleep 300 & wait"])
     rt("run", "-d", "-b", str(rt.bundle(config=config)), cid, check=True)
     return cid
 
