@@ -2,7 +2,7 @@
 serve clients (relay.py) until it exits, record how it ended.
 
     python -m shim --root ROOT --bundle DIR --id ID --status-fd N [--attach-first]
-                   [--runtime PART]...
+                   [--no-start] [--rm] [--runtime PART]...
 """
 
 from __future__ import annotations
@@ -101,6 +101,13 @@ class Shim(Relay):
             subprocess.run([*self.runtime, "--root", self.root, "delete", "--force", self.id],
                            capture_output=True)
             raise ShimError(_first_line(started.stderr) or f"starting {self.id} failed")
+
+    def delete(self) -> None:
+        """Delete the ended container (its exit has been told to the clients)."""
+        import subprocess
+
+        subprocess.run([*self.runtime, "--root", self.root, "delete", "--force", self.id],
+                       stdin=subprocess.DEVNULL, capture_output=True)
 
     def _receive_master(self, listener: socket.socket, process) -> int:
         deadline = time.monotonic() + START_TIMEOUT
@@ -271,6 +278,8 @@ class _Args:
     root = bundle = id = ""
     status_fd = -1
     attach_first = False
+    no_start = False
+    remove = False
 
     def __init__(self) -> None:
         self.runtime: list[str] = []
@@ -283,6 +292,10 @@ def _parse_args(argv: list[str]) -> _Args:
         name, _, value = item.partition("=")
         if name == "--attach-first":
             args.attach_first = True
+        elif name == "--no-start":
+            args.no_start = True
+        elif name == "--rm":
+            args.remove = True
         elif name == "--runtime":
             args.runtime.append(value)
         elif name in ("--root", "--bundle", "--id"):
@@ -310,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.runtime or default_runtime_command())
     try:
         shim.create()
-        if not args.attach_first:
+        if not (args.attach_first or args.no_start):
             shim.start()
     except Exception as error:  # the launcher must hear why, whatever it was
         shim.close_private()
@@ -328,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
             shim.fail_to_clients(str(error))
             return 1
     shim.serve()
+    if args.remove:
+        shim.delete()
     return 0
 
 

@@ -33,11 +33,14 @@ def default_runtime_command() -> list[str]:
 
 
 def launch(root: str, bundle: str, container_id: str, runtime: list[str] | None = None,
-           timeout: float = START_TIMEOUT, attach_first: bool = False) -> LaunchResult:
+           timeout: float = START_TIMEOUT, attach_first: bool = False, start: bool = True,
+           remove_on_exit: bool = False) -> LaunchResult:
     """Start a shim for a new container and wait until the container runs.
 
     With ``attach_first`` the container is created but started only once a client has
     attached (or after a timeout), so a foreground client sees every byte of output.
+    Without ``start`` it stays `created` until someone runs the runtime's `start`.
+    ``remove_on_exit``: the shim deletes the container once it has ended.
     """
     import subprocess
 
@@ -48,6 +51,10 @@ def launch(root: str, bundle: str, container_id: str, runtime: list[str] | None 
                f"--bundle={bundle}", f"--id={container_id}", f"--status-fd={status_w}"]
     if attach_first:
         command.append("--attach-first")
+    if not start:
+        command.append("--no-start")
+    if remove_on_exit:
+        command.append("--rm")
     for part in runtime or default_runtime_command():
         command.append(f"--runtime={part}")
     try:

@@ -25,6 +25,7 @@ class ContainerRow:
     signal: str | None = None
     attachable: bool = False
     this_bundle: bool = False
+    edited: bool = False  # launched with a config other than its bundle's file
 
     @property
     def status_text(self) -> str:
@@ -34,23 +35,32 @@ class ContainerRow:
 
 
 def list_containers(root: str, bundle: Path | None = None) -> list[ContainerRow]:
-    """Every container on ``root``, those of ``bundle`` first, then by creation time."""
+    """Every container on ``root``, those of ``bundle`` first, then by creation time.
+
+    A container launched from a private bundle (an edited config) counts as its
+    original bundle's, as the workbench's record says.
+    """
+    from bundlebench.containers.records import prune_records, read_record
     from runtime.api import Runtime
 
     if not os.path.isdir(root):
         return []
     here = str(bundle.resolve()) if bundle is not None else None
     rows = []
-    for state in Runtime(root).list():
+    states = Runtime(root).list()
+    prune_records(root, set(os.listdir(root)))  # every dir, even one with a broken state
+    for state in states:
         state_dir = os.path.join(root, state["id"])
         record = read_exit(state_dir) or {}
-        bundle_path = str(state.get("bundle", ""))
+        launch = read_record(root, state["id"]) or {}
+        bundle_path = str(launch.get("bundle") or state.get("bundle", ""))
         rows.append(ContainerRow(
             id=state["id"], status=str(state.get("status", "?")), pid=int(state.get("pid") or 0),
             bundle=bundle_path, created=str(state.get("created", ""))[:19].replace("T", " "),
             exit_code=record.get("exit_code"), signal=record.get("signal"),
             attachable=os.path.exists(os.path.join(state_dir, ATTACH_SOCKET)),
-            this_bundle=here is not None and _same(bundle_path, here)))
+            this_bundle=here is not None and _same(bundle_path, here),
+            edited=bool(launch.get("edited"))))
     rows.sort(key=lambda row: (not row.this_bundle, row.created, row.id))
     return rows
 

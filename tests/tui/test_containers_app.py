@@ -46,7 +46,8 @@ def test_palette_offers_the_screen_and_its_actions(bundle: Path, tmp_path: Path)
             await wait_for(pilot, lambda: isinstance(app.screen, ContainersScreen),
                            what="the containers screen")
             titles = [command.title for command in palette_commands(app.screen)]
-            for action in ("Launch", "Exec shell", "Kill…", "Stop", "Delete", "Full screen"):
+            for action in ("Launch…", "Create…", "Exec shell", "Kill…", "Stop", "Delete",
+                           "Full screen"):
                 assert action in titles
 
     run(scenario())

@@ -15,7 +15,14 @@ from bundlebench.tui.screens.containers import ContainersScreen
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
 from runtime.defaults import default_config
 from tests.tui.config_host import make_bundle
-from tests.tui.containers_host import SIZE, ContainersHost, run, wait_for
+from tests.tui.containers_host import (
+    SIZE,
+    ContainersHost,
+    launch_with_dialog,
+    private_state,  # noqa: F401 - a fixture
+    run,
+    wait_for,
+)
 from tests.tui.helpers import assert_snapshot, screen_text
 
 FIXED = [
@@ -41,7 +48,8 @@ def test_snapshot_of_the_containers_screen(snapshot_bundle: Path, tmp_path: Path
         app = ContainersHost(snapshot_bundle, tmp_path / "no-root", FixedScreen)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.containers.table.row_count == 3, what="rows")
-            await wait_for(pilot, lambda: "Exec shell" in screen_text(app), what="the footer")
+            await wait_for(pilot, lambda: "Exec shell" in screen_text(app)
+                           and "Pause" in screen_text(app), what="the footer")
             text = screen_text(app)
             assert "bundle-1a2b" in text and "exited 137 (SIGKILL)" in text
             assert "Launch" in text and "Exec shell" in text
@@ -50,6 +58,7 @@ def test_snapshot_of_the_containers_screen(snapshot_bundle: Path, tmp_path: Path
     run(scenario())
 
 
+@pytest.mark.usefixtures("private_state")
 def test_launch_refused_lists_the_problems(tmp_path: Path) -> None:
     config = default_config()
     config["hostname"] = "web"
@@ -61,7 +70,7 @@ def test_launch_refused_lists_the_problems(tmp_path: Path) -> None:
         app = ContainersHost(bundle, tmp_path / "root")
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await pilot.press("l")
+            await launch_with_dialog(pilot)
             await wait_for(pilot, lambda: "Not launched" in screen_text(app), what="problems")
             text = screen_text(app)
             assert "/hostname" in text
@@ -71,6 +80,7 @@ def test_launch_refused_lists_the_problems(tmp_path: Path) -> None:
     run(scenario())
 
 
+@pytest.mark.usefixtures("private_state")
 def test_launch_without_privileges_says_what_is_needed(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import bundlebench.containers.launch as launch
@@ -83,7 +93,7 @@ def test_launch_without_privileges_says_what_is_needed(tmp_path: Path,
         app = ContainersHost(bundle, tmp_path / "root")
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await pilot.press("l")
+            await launch_with_dialog(pilot)
             await wait_for(pilot, lambda: "needs root" in screen_text(app), what="sentence")
             assert "rootless" in screen_text(app)
 

@@ -17,22 +17,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from bundlebench.containers.launch import Launched, runtime_root
-from bundlebench.containers.listing import (
-    ContainerRow,
-    list_containers,
-    remove_container,
-    stop_container,
-)
+from bundlebench.containers.launch import runtime_root
+from bundlebench.containers.listing import ContainerRow, list_containers
 from bundlebench.containers.transports import AttachTransport, PtyTransport, exec_argv
-from bundlebench.tui.widgets.containers_dialogs import SignalPicker, problems_text
+from bundlebench.tui.screens.containers_actions import ContainersActions
 from bundlebench.tui.widgets.containers_list import ContainersTable
 from bundlebench.tui.widgets.inspector import Inspector
 from bundlebench.tui.widgets.lifecycle import LifecycleView
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
+from bundlebench.untrusted import markup, styled
 
 POLL_SECONDS = 1.0
 
@@ -49,31 +44,51 @@ def describe_exit(container_id: str, record: dict[str, Any] | None) -> str:
     return f"{container_id} exited with code {code}"
 
 
-class ContainersScreen(Screen[None]):
-    """Containers of the bundle: launch, terminal, exec, kill, stop, delete, inspect."""
+class ContainersScreen(ContainersActions):
+    """Containers of the bundle: launch or create, start, pause, resume, kill, stop,
+    delete; terminal, exec, inspect and trace."""
 
     CSS_PATH = str(Path(__file__).with_name("containers.tcss"))  # subclasses live elsewhere
     HELP = """\
-Launch the bundle with l: it is validated first, and its errors are listed instead of
-launching. Enter on a container attaches the terminal pane; keys then go to the
-container (ctrl+] gives them back). f hands the whole terminal over (ctrl+p ctrl+q
-comes back). e opens a second shell in a new tab. Inspect shows processes,
-namespaces, capabilities and mounts; Lifecycle shows each setup step the runtime took
-and the config field behind it.
+Launch the bundle with l, or create it with c: a dialog asks for the id, an args
+override, attach or detach, remove on exit, terminal, root or rootless (and remembers
+them per bundle). With unsaved edits you choose: save and launch, or launch the edited
+version (config.json stays as it is). The config is validated first; its errors are
+listed instead of launching. A created container waits, set up, before execve: r
+starts it. p pauses, u resumes, k sends a signal, s stops (TERM, then KILL), d deletes
+(a live one is killed, after asking). Enter attaches the terminal pane (ctrl+] gives
+the keys back), f hands over the whole terminal, e opens a second shell. Inspect shows
+processes, namespaces, capabilities and mounts; Lifecycle shows each setup step, the
+field of the launched config behind it, and the transitions since.
 """
     BINDINGS = [
-        Binding("l", "launch", "Launch", tooltip="Validate the bundle and launch it"),
-        Binding("a", "attach", "Attach", tooltip="Attach the terminal pane to the container"),
-        Binding("f", "fullscreen", "Full screen", tooltip="Attach in the whole terminal; "
-                "ctrl+p ctrl+q comes back"),
-        Binding("e", "exec_shell", "Exec shell", tooltip="A second shell in a new tab"),
-        Binding("k", "kill", "Kill…", tooltip="Send a signal to the container"),
-        Binding("s", "stop", "Stop", tooltip="SIGTERM, then SIGKILL after a timeout"),
-        Binding("d", "delete", "Delete", tooltip="Delete the container (kills it first)"),
-        Binding("i", "show_tab('tab-inspect')", "Inspect", tooltip="The inspector tab"),
-        Binding("t", "show_tab('tab-lifecycle')", "Lifecycle", tooltip="The setup trace"),
+        Binding("l", "launch", "Launch…", id="containers.launch",
+                tooltip="Validate the config and launch it (asks how)"),
+        Binding("c", "create", "Create…", id="containers.create",
+                tooltip="Create without starting: it waits in `created` until r"),
+        Binding("r", "start", "Start", id="containers.start",
+                tooltip="Start a created container"),
+        Binding("p", "pause", "Pause", id="containers.pause",
+                tooltip="Freeze every process of the container"),
+        Binding("u", "resume", "Resume", id="containers.resume",
+                tooltip="Thaw a paused container"),
+        Binding("k", "kill", "Kill…", id="containers.kill",
+                tooltip="Send a signal to the container"),
+        Binding("s", "stop", "Stop", id="containers.stop",
+                tooltip="SIGTERM, then SIGKILL after a timeout"),
+        Binding("d", "delete", "Delete", id="containers.delete",
+                tooltip="Delete the container (a live one is killed, after asking)"),
+        Binding("a", "attach", "Attach", id="containers.attach",
+                tooltip="Attach the terminal pane to the container"),
+        Binding("f", "fullscreen", "Full screen", id="containers.fullscreen",
+                tooltip="Attach in the whole terminal; ctrl+p ctrl+q comes back"),
+        Binding("e", "exec_shell", "Exec shell", id="containers.exec",
+                tooltip="A second shell in a new tab"),
+        Binding("i", "show_tab('tab-inspect')", "Inspect", id="containers.inspect",
+                tooltip="The inspector tab"),
+        Binding("t", "show_tab('tab-lifecycle')", "Lifecycle", id="containers.lifecycle",
+                tooltip="The setup trace and the transitions"),
     ]
-    stop_timeout = 10.0
 
     def __init__(self) -> None:
         super().__init__()
@@ -154,51 +169,29 @@ and the config field behind it.
         self._follow(self.selected)
 
     def _follow(self, row: ContainerRow | None) -> None:
-        """Point the inspector and the lifecycle view at ``row``."""
-        running = row is not None and row.status == "running" and row.pid > 0
-        self.query_one(Inspector).show(row.pid if running and row else None)
+        """Point the inspector and the lifecycle view at ``row`` (again when its status
+        changed: each transition shows there)."""
+        self.refresh_bindings()
+        self.query_one(Inspector).show_row(row)
         lifecycle = self.query_one(LifecycleView)
         if row is None:
-            lifecycle.show(self.root, None, None)
-        elif lifecycle.container_id != row.id:
-            lifecycle.show(self.root, row.id, row.bundle or None)
+            lifecycle.show(self.root, None)
+        elif (lifecycle.container_id, lifecycle.status) != (row.id, row.status_text):
+            lifecycle.show(self.root, row.id, row.status_text)
 
     def say(self, message: str, severity: str = "information") -> None:
-        """Show a message under the list (and as a notification for errors)."""
+        """Show a message under the list (and as a notification for errors).
+
+        Messages carry ids, paths and the runtime's words about them: every line is
+        shown as untrusted text, never as markup.
+        """
         style = {"error": "bold red", "warning": "yellow"}.get(severity, "")
-        self.query_one("#containers-message", Static).update(Text(message, style=style))
+        lines = message.split("\n")
+        shown = Text("\n").join(styled(line, 400, style=style) for line in lines)
+        self.query_one("#containers-message", Static).update(shown)
         if severity != "information":
-            self.notify(message, severity=severity)  # type: ignore[arg-type]
-
-    # -- launch -------------------------------------------------------------------------
-    def action_launch(self) -> None:
-        """Validate the bundle and launch it; list its errors instead when it has any."""
-        if getattr(self.app, "dirty", False):
-            self.notify("config.json has unsaved edits: launching the saved file",
-                        severity="warning")
-        self.say("Launching…")
-        self._launch(self.bundle_path, self.root)
-
-    @work(thread=True, exclusive=True, group="containers-launch", exit_on_error=False)
-    def _launch(self, bundle: Path, root: str) -> None:
-        from bundlebench.containers.launch import LaunchRefused, launch_bundle
-        from bundlebench.errors import BundlebenchError
-
-        try:
-            launched = launch_bundle(bundle, root=root)
-        except LaunchRefused as refused:
-            self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
-            return
-        except BundlebenchError as error:
-            self.app.call_from_thread(self.say, str(error), "error")
-            return
-        self.app.call_from_thread(self._launched, launched)
-
-    async def _launched(self, launched: Launched) -> None:
-        self.say(f"Launched {launched.id} (pid {launched.init_pid}).")
-        self._select_next = launched.id
-        self.poll()
-        await self.attach(launched.id)
+            self.notify("\n".join(markup(line, 400) for line in lines),
+                        severity=severity)  # type: ignore[arg-type]
 
     # -- terminal -----------------------------------------------------------------------
     def state_dir(self, container_id: str) -> str:
@@ -294,79 +287,6 @@ and the config field behind it.
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-
-    # -- kill, stop, delete -------------------------------------------------------------
-    def action_kill(self) -> None:
-        row = self.selected
-        if row is None:
-            return
-
-        def chosen(signal: str | None) -> None:
-            if signal:
-                self._signal(row.id, signal)
-
-        self.app.push_screen(SignalPicker(row.id), chosen)
-
-    @work(thread=True, group="containers-act", exit_on_error=False)
-    def _signal(self, container_id: str, signal: str) -> None:
-        from runtime.api import Runtime, RuntimeFailure
-
-        try:
-            Runtime(self.root).kill(container_id, signal)
-        except RuntimeFailure as error:
-            self.app.call_from_thread(self.say, str(error), "error")
-            return
-        self.app.call_from_thread(self.say, f"Sent SIG{signal} to {container_id}.")
-        self.app.call_from_thread(self.poll)
-
-    def action_stop(self) -> None:
-        row = self.selected
-        if row is not None and row.status in ("running", "created", "paused"):
-            self.say(f"Stopping {row.id}…")
-            self._stop(row.id)
-
-    @work(thread=True, group="containers-act", exit_on_error=False)
-    def _stop(self, container_id: str) -> None:
-        from runtime.api import RuntimeFailure
-
-        try:
-            how = stop_container(self.root, container_id, self.stop_timeout)
-        except RuntimeFailure as error:
-            self.app.call_from_thread(self.say, str(error), "error")
-            return
-        self.app.call_from_thread(self.say, f"Stopped {container_id} with SIG{how}.")
-        self.app.call_from_thread(self.poll)
-
-    def action_delete(self) -> None:
-        from bundlebench.tui.screens.confirm import ConfirmScreen
-
-        row = self.selected
-        if row is None:
-            return
-        question = f"Delete {row.id}?" + (" It is running: it will be killed."
-                                          if row.status == "running" else "")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete(row.id)
-
-        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answered)
-
-    def delete(self, container_id: str) -> None:
-        """Delete a container (killing it first), without asking."""
-        self._delete(container_id)
-
-    @work(thread=True, group="containers-act", exit_on_error=False)
-    def _delete(self, container_id: str) -> None:
-        from runtime.api import RuntimeFailure
-
-        try:
-            remove_container(self.root, container_id)
-        except RuntimeFailure as error:
-            self.app.call_from_thread(self.say, str(error), "error")
-            return
-        self.app.call_from_thread(self.say, f"Deleted {container_id}.")
-        self.app.call_from_thread(self.poll)
 
     # -- lifecycle links ----------------------------------------------------------------
     @on(LifecycleView.OpenField)

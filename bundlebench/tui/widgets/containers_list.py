@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from bundlebench.containers.listing import ContainerRow
+from bundlebench.untrusted import styled
 
 STATUS_STYLES = {"running": "bold green", "created": "yellow", "paused": "cyan",
                  "stopped": "dim"}
@@ -53,8 +54,10 @@ class ContainersTable(DataTable):
         self.clear()
         for row in rows:
             status = Text(row.status_text, style=STATUS_STYLES.get(row.status, ""))
+            if row.edited:  # launched with unsaved edits: not what config.json says
+                status.append(" ✎", style="italic")
             mark = Text("●", style="bold magenta") if row.this_bundle else Text(" ")
-            self.add_row(mark, row.id, status, str(row.pid or ""), row.created[11:] or row.created,
-                         key=row.id)
+            self.add_row(mark, styled(row.id, 40), status, str(row.pid or ""),
+                         row.created[11:] or row.created, key=row.id)
         if keep in self.rows_by_id:
             self.move_cursor(row=[r.id for r in rows].index(keep), animate=False)

@@ -1,4 +1,8 @@
-"""The inspector: a running container's processes, namespaces, privileges and mounts.
+"""The inspector: a container's processes, namespaces, privileges and mounts.
+
+A created container is inspected as it waits before execve (its namespaces, mounts and
+privileges are already those of the container), a paused one as the freezer holds it;
+a stopped one has no processes left, so only how it ended is shown.
 
 Facts come from bundlebench.containers.inspect in a thread, once a second; the widget
 only lays them out. CPU and memory of the whole process tree draw as sparklines.
@@ -15,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Sparkline, Static
 
 from bundlebench.containers import inspect
+from bundlebench.containers.listing import ContainerRow
 
 REFRESH_SECONDS = 1.0
 
@@ -61,6 +66,7 @@ class Inspector(Vertical):
     DEFAULT_CSS = """
     Inspector { height: 1fr; }
     Inspector #inspector-empty { color: $text-muted; padding: 1 2; }
+    Inspector #inspector-state { height: auto; padding: 0 1; color: $text-warning; }
     Inspector .inspector-title { text-style: bold; color: $text-primary; margin-top: 1; }
     Inspector Sparkline { height: 2; width: 1fr; }
     Inspector #inspector-usage { height: auto; }
@@ -77,7 +83,8 @@ class Inspector(Vertical):
         self._shown_static: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Select a running container to inspect it.", id="inspector-empty")
+        yield Static("Select a container to inspect it.", id="inspector-empty")
+        yield Static(id="inspector-state")
         with VerticalScroll(id="inspector-body"):
             with Horizontal(id="inspector-usage"):
                 with Vertical(classes="inspector-usage-box"):
@@ -104,7 +111,29 @@ class Inspector(Vertical):
         self.query_one("#inspector-mounts", DataTable).add_columns(
             "TARGET", "TYPE", "SOURCE", "OPTIONS")
         self.query_one("#inspector-body").display = False
+        self.query_one("#inspector-state").display = False
         self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def show_row(self, row: ContainerRow | None) -> None:
+        """Inspect a container as far as its state allows."""
+        from bundlebench.containers.control import CREATED_WHY, PAUSED_WHY
+
+        live = row is not None and row.status in ("running", "created", "paused") and row.pid > 0
+        note = ""
+        if row is not None and row.status == "created":
+            note = CREATED_WHY
+        elif row is not None and row.status == "paused":
+            note = PAUSED_WHY
+        elif row is not None and row.status == "stopped":
+            note = (f"stopped ({row.status_text}): its processes are gone, and with them "
+                    "what /proc showed. The lifecycle tab (t) keeps its setup trace until "
+                    "it is deleted.")
+        state = self.query_one("#inspector-state", Static)
+        state.update(note)
+        state.display = bool(note)
+        self.show(row.pid if live and row else None)
+        if row is not None and not live:
+            self.query_one("#inspector-empty").display = False
 
     def show(self, pid: int | None) -> None:
         """Inspect the container whose init is ``pid`` (None: nothing)."""

@@ -3,14 +3,16 @@
 Each row is one event of the runtime's trace.jsonl, in the order the steps began (the
 runtime, its first child and the container's init work side by side: AT is when a step
 began, PID who did it); the panel under the table explains the highlighted step in our
-words (bundlebench.spec.steps) and links to the config field that caused it: choosing
-the link opens the config screen at that field.
+words (bundlebench.spec.steps) and links to the field of the config the container was
+launched with (the runtime's record of it, which may be an edited config that was never
+saved): choosing the link opens the config screen at that field. Above the table, the
+container's transitions: created, started, paused, resumed, signals, and where it is now.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -24,23 +26,56 @@ from textual.widgets import Button, DataTable, Static
 from bundlebench.spec.steps import ExplainedStep, explain
 
 
-def read_steps(root: str, container_id: str, bundle_dir: str | None) -> list[ExplainedStep]:
-    """The explained trace of a container, its fields resolved against the bundle's
-    config.json (blocking: call from a thread)."""
-    from runtime.api import Runtime
+@dataclass
+class Lifecycle:
+    """What the view shows of one container (read off the event loop)."""
 
-    return explain(Runtime(root).trace(container_id), _config(bundle_dir))
+    steps: list[ExplainedStep] = field(default_factory=list)
+    transitions: list[tuple[str, str]] = field(default_factory=list)  # (time, what)
 
 
-def _config(bundle_dir: str | None) -> dict[str, Any] | None:
-    if not bundle_dir:
-        return None
+def launched_config(root: str, container_id: str) -> dict[str, Any] | None:
+    """The config the container was launched with, as the runtime recorded it at create
+    (not the bundle's file, which may have changed since or never held it)."""
+    from runtime.api import Runtime, RuntimeFailure
+
     try:
-        with open(os.path.join(bundle_dir, "config.json"), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        config = Runtime(root).store.load(container_id).config
+    except RuntimeFailure:
         return None
-    return data if isinstance(data, dict) else None
+    return config if isinstance(config, dict) and config else None
+
+
+def read_lifecycle(root: str, container_id: str, status: str | None = None) -> Lifecycle:
+    """The explained trace and the transitions of a container (blocking: call from a
+    thread)."""
+    from bundlebench.containers.records import read_record
+    from runtime.api import Runtime, RuntimeFailure
+
+    runtime = Runtime(root)
+    steps = explain(runtime.trace(container_id), launched_config(root, container_id))
+    transitions: list[tuple[str, str]] = []
+    record = read_record(root, container_id) or {}
+    try:
+        created = str(runtime.state(container_id).get("created", ""))
+    except RuntimeFailure:
+        created = ""
+    if created:  # the runtime's times are UTC, and so are the record's
+        transitions.append((created[11:19], "created with the edited config (not saved)"
+                            if record.get("edited") else "created"))
+    for item in record.get("transitions", []):
+        if isinstance(item, dict) and isinstance(item.get("at"), int | float):
+            moment = time.strftime("%H:%M:%S", time.gmtime(item["at"]))
+            transitions.append((moment, str(item.get("what", ""))))
+    if status:
+        transitions.append(("now", status))
+    return Lifecycle(steps, transitions)
+
+
+def read_steps(root: str, container_id: str) -> list[ExplainedStep]:
+    """The explained trace of a container, its fields resolved against the config it was
+    launched with (blocking: call from a thread)."""
+    return read_lifecycle(root, container_id).steps
 
 
 class LifecycleView(Vertical):
@@ -56,6 +91,8 @@ class LifecycleView(Vertical):
     LifecycleView #lifecycle-pointer { width: 1fr; height: auto; padding: 0 1;
         color: $text-accent; }
     LifecycleView #lifecycle-empty { color: $text-muted; padding: 1 2; }
+    LifecycleView #lifecycle-transitions { height: auto; max-height: 6; padding: 0 1;
+        border-bottom: solid $panel-lighten-2; }
     """
     BINDINGS = [Binding("g", "open_field", "Go to field", tooltip="Open the config field "
                         "that caused the highlighted step")]
@@ -70,11 +107,14 @@ class LifecycleView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.steps: list[ExplainedStep] = []
+        self.transitions: list[tuple[str, str]] = []
         self.container_id: str | None = None
+        self.status: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Select a container to see how the runtime set it up.",
                      id="lifecycle-empty")
+        yield Static(id="lifecycle-transitions")
         yield DataTable(id="lifecycle-table", cursor_type="row", zebra_stripes=True)
         with Vertical(id="lifecycle-detail"):
             yield Static(id="lifecycle-explanation")
@@ -88,22 +128,47 @@ class LifecycleView(Vertical):
         self._set_empty(True)
 
     def _set_empty(self, empty: bool) -> None:
-        self.query_one("#lifecycle-empty").display = empty
+        self.query_one("#lifecycle-empty").display = empty and not self.transitions
+        self.query_one("#lifecycle-transitions").display = bool(self.transitions)
         self.query_one(DataTable).display = not empty
         self.query_one("#lifecycle-detail").display = not empty
 
-    def show(self, root: str, container_id: str | None, bundle_dir: str | None) -> None:
-        """Load the trace of ``container_id`` (None: clear)."""
+    def show(self, root: str, container_id: str | None, status: str | None = None) -> None:
+        """Load the trace and transitions of ``container_id`` (None: clear)."""
         self.container_id = container_id
+        self.status = status
         if container_id is None:
-            self.show_steps([])
+            self.show_lifecycle(Lifecycle())
             return
-        self._load(root, container_id, bundle_dir)
+        self._load(root, container_id, status)
 
     @work(thread=True, exclusive=True, group="lifecycle", exit_on_error=False)
-    def _load(self, root: str, container_id: str, bundle_dir: str | None) -> None:
-        steps = read_steps(root, container_id, bundle_dir)
-        self.app.call_from_thread(self.show_steps, steps)
+    def _load(self, root: str, container_id: str, status: str | None) -> None:
+        lifecycle = read_lifecycle(root, container_id, status)
+        self.app.call_from_thread(self._loaded, container_id, lifecycle)
+
+    def _loaded(self, container_id: str, lifecycle: Lifecycle) -> None:
+        if container_id == self.container_id:  # not another container chosen meanwhile
+            self.show_lifecycle(lifecycle)
+
+    def show_lifecycle(self, lifecycle: Lifecycle) -> None:
+        """Show the transitions, then the timeline (kept in place when it is the same)."""
+        from bundlebench.containers.control import CREATED_WHY
+
+        self.transitions = lifecycle.transitions
+        text = Text()
+        for index, (moment, what) in enumerate(lifecycle.transitions):
+            if index:
+                text.append(" → ", style="dim")
+            text.append(f"{moment} ", style="dim")
+            text.append(what, style="bold" if moment == "now" else "")
+        if self.status == "created":
+            text.append("\n" + CREATED_WHY, style="italic")
+        self.query_one("#lifecycle-transitions", Static).update(text)
+        if lifecycle.steps != self.steps or not lifecycle.steps:
+            self.show_steps(lifecycle.steps)
+        else:
+            self._set_empty(False)
 
     def show_steps(self, steps: list[ExplainedStep]) -> None:
         """Fill the timeline."""
