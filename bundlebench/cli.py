@@ -78,6 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bundlebench: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a file the command did not expect to be unreadable
+        print(f"bundlebench: {os_error_sentence(error)}", file=sys.stderr)
+        return 2 if args.func.__module__.endswith(".validate") else 1
+
+
+def os_error_sentence(error: OSError) -> str:
+    """One sentence for an OSError: what could not be used, and why."""
+    from bundlebench.untrusted import visible
+
+    where = f" {visible(error.filename)}" if error.filename else ""
+    if isinstance(error, PermissionError):
+        return (f"cannot use{where}: permission denied; run as the user who owns it, or "
+                "change its mode")
+    return f"cannot use{where}: {error.strerror or error}"
 
 
 def _open(args: argparse.Namespace) -> int:

@@ -24,10 +24,12 @@ class ConfigChangedOnDisk(ConfigError):
 class ConfigParseError(ConfigError):
     """config.json is not a JSON object; ``line`` and ``column`` (1-based) say where."""
 
-    def __init__(self, message: str, *, line: int = 1, column: int = 1) -> None:
+    def __init__(self, message: str, *, line: int = 1, column: int = 1,
+                 reason: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.column = column
+        self.reason = reason or message  # the sentence without the file's name
 
 
 @dataclass
@@ -135,24 +137,26 @@ def parse_config_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         line, column = _line_column(raw[:error.start])
         raise ConfigParseError(
             f"{path} is not UTF-8 text (bad byte at line {line}, column {column}): "
-            "save it as UTF-8", line=line, column=column,
+            "save it as UTF-8", line=line, column=column, reason="a byte is not UTF-8",
         ) from None
     try:
         data = json.loads(text)
     except RecursionError:
         raise ConfigParseError(
             f"{path} nests arrays or objects too deeply (hundreds of levels): no config "
-            "needs that; flatten it or rewrite it with `bundlebench spec`"
+            "needs that; flatten it or rewrite it with `bundlebench spec`",
+            reason="it nests arrays or objects too deeply (hundreds of levels)",
         ) from None
     except json.JSONDecodeError as error:
         raise ConfigParseError(
             f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}; fix it in an editor or rewrite it with `bundlebench spec`",
-            line=error.lineno, column=error.colno,
+            line=error.lineno, column=error.colno, reason=error.msg,
         ) from None
     if not isinstance(data, dict):
         raise ConfigParseError(
-            f"{path} must hold a JSON object, but holds a {type(data).__name__}")
+            f"{path} must hold a JSON object, but holds a {type(data).__name__}",
+            reason=f"the config must be a JSON object, not {type(data).__name__}")
     return data
 
 

@@ -68,7 +68,8 @@ def default_rootless() -> bool:
 
 
 def write_default_config(bundle: Path, *, rootless: bool, replace: bool = False) -> Path:
-    """Write the default config.json atomically; refuse to replace one unless asked."""
+    """Write the default config.json atomically; refuse to replace one unless asked
+    (a replaced one is kept as config.json.bak, as a save keeps it)."""
     bundle = Path(bundle)
     target = bundle / "config.json"
     if not bundle.is_dir():
@@ -76,6 +77,8 @@ def write_default_config(bundle: Path, *, rootless: bool, replace: bool = False)
     if not replace and os.path.lexists(target):
         raise BundlebenchError(f"{target} already exists: it is kept as it is")
     try:
+        if os.path.isfile(target):
+            write_atomic(target.with_name("config.json.bak"), target.read_bytes())
         write_atomic(target, default_config_bytes(rootless=rootless))
     except PermissionError:
         raise BundlebenchError(f"{target} cannot be written: permission denied") from None

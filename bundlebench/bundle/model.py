@@ -42,7 +42,7 @@ class ConfigTrouble:
     """Why config.json cannot be edited field by field yet.
 
     ``text`` is the file as read (for the raw editor); ``line`` and ``column`` (1-based)
-    mark where it stops parsing.
+    mark where it stops parsing, ``reason`` says why without naming the file.
     """
 
     kind: ConfigTroubleKind
@@ -50,6 +50,7 @@ class ConfigTrouble:
     text: str = ""
     line: int = 1
     column: int = 1
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Bundle:
         except ConfigParseError as error:
             text = raw.decode("utf-8", errors="replace")
             return cls(path, ConfigDocument.unparsed(config_path, raw), ConfigTrouble(
-                "unparsable", str(error), text, error.line, error.column))
+                "unparsable", str(error), text, error.line, error.column, error.reason))
         document = ConfigDocument.load_parsed(config_path, raw, data)
         return cls(path, document)
 

@@ -29,19 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from bundlebench.errors import BundlebenchError
     from bundlebench.spec.validate import validate
 
-    target = Path(args.bundle)
-    if target.is_dir():
-        bundle_dir, config_path = target, target / "config.json"
-    elif target.is_file():
-        bundle_dir, config_path = target.parent, target
-    else:
-        raise BundlebenchError(f"bundle {target} does not exist: check the path", exit_code=2)
-    if not config_path.exists():
-        raise BundlebenchError(
-            f"{bundle_dir} has no config.json: create one with "
-            f"`bundlebench spec --bundle {bundle_dir}`",
-            exit_code=2,
-        )
+    bundle_dir, config_path = _locate(Path(args.bundle))
     try:
         document = ConfigDocument.load(config_path)
     except BundlebenchError as error:
@@ -54,6 +42,40 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(problems, config_path)
     return 1 if any(p.severity == "error" for p in problems) else 0
+
+
+def _locate(target: Any) -> tuple[Any, Any]:
+    """(bundle dir, config.json) of BUNDLE; exit 2 with one sentence when unreachable."""
+    import os
+    import stat
+
+    from bundlebench.errors import BundlebenchError
+
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        raise BundlebenchError(f"bundle {target} does not exist: check the path",
+                               exit_code=2) from None
+    except OSError as error:
+        reason = ("permission denied" if isinstance(error, PermissionError)
+                  else error.strerror or str(error))
+        raise BundlebenchError(f"bundle {target} cannot be read: {reason}",
+                               exit_code=2) from None
+    if not stat.S_ISDIR(mode):
+        return target.parent, target
+    config_path = target / "config.json"
+    try:
+        os.stat(config_path)
+    except FileNotFoundError:
+        raise BundlebenchError(
+            f"{target} has no config.json: create one with "
+            f"`bundlebench spec --bundle {target}`", exit_code=2) from None
+    except PermissionError:
+        raise BundlebenchError(
+            f"{config_path} cannot be read: permission denied on {target} (mode "
+            f"{stat.S_IMODE(mode):o}); run as its owner or change its mode",
+            exit_code=2) from None
+    return target, config_path
 
 
 def _print_text(problems: list[Any], config_path: Any) -> None:

@@ -16,12 +16,15 @@ from textual.screen import ModalScreen, Screen
 from bundlebench import untrusted
 from bundlebench.bundle.model import Bundle
 from bundlebench.bundle.rootfs import Rootfs
+from bundlebench.errors import BundlebenchError
 from bundlebench.format import problem_summary
 from bundlebench.spec.problems import Problem
 from bundlebench.tui.screens.confirm import ConfirmScreen
 from bundlebench.tui.screens.help import HelpScreen
 from bundlebench.tui.screens.rootfs import RootfsScreen
+from bundlebench.tui.troubles import config_trouble_problem
 from bundlebench.tui.widgets.bundle_header import BundleHeader
+from bundlebench.untrusted import markup
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -104,15 +107,36 @@ class BundlebenchApp(App[None]):
         self.bundle = bundle if isinstance(bundle, Bundle) else Bundle.open(bundle)
         self.validator = validator or default_validator
         self._rootfs: Rootfs | None = None
+        if self.bundle.config_trouble is not None:
+            self.DEFAULT_MODE = "config"  # open where the repair starts
         super().__init__()
         self.sub_title = str(self.bundle.path)
 
     @property
     def rootfs(self) -> Rootfs:
-        """Safe access to the bundle's rootfs, opened once."""
+        """Safe access to the bundle's rootfs, opened once (BundleError while it is broken:
+        ``bundle.rootfs_trouble`` says why)."""
         if self._rootfs is None:
             self._rootfs = self.bundle.rootfs()
         return self._rootfs
+
+    async def open_bundle(self, path: Path | None = None) -> None:
+        """Open the bundle at ``path`` (default: this one again, after a repair); the
+        screens follow when they are shown."""
+        try:
+            bundle = Bundle.open(path or self.bundle.path)
+        except BundlebenchError as error:
+            self.notify(markup(error), title="Not opened", severity="error")
+            return
+        if self._rootfs is not None:
+            self._rootfs.close()
+        self.bundle, self._rootfs = bundle, None
+        self.sub_title = str(bundle.path)
+        self.dirty = False
+        self.refresh_validation()
+        follow = getattr(self.screen, "follow_bundle", None)
+        if follow is not None:
+            await follow()
 
     def on_mount(self) -> None:
         # Importing the validator (jsonschema) in a thread holds the GIL for a while:
@@ -122,6 +146,9 @@ class BundlebenchApp(App[None]):
     # -- validation ----------------------------------------------------------------
     def refresh_validation(self, data: dict[str, Any] | None = None) -> None:
         """Validate the config (``data``, or the bundle's document) in a worker."""
+        if data is None and self.bundle.config_trouble is not None:
+            self.problems = [config_trouble_problem(self.bundle.config_trouble)]
+            return
         snapshot = copy.deepcopy(self.bundle.config.data if data is None else data)
         self.validating = True
         self._validate(snapshot)
@@ -163,6 +190,25 @@ class BundlebenchApp(App[None]):
         screen = self.screen
         if not screen.query(BundleHeader) and not screen.query("Header"):
             await screen.mount(BundleHeader(mode), before=0)
+
+    # -- making bundles (the palette's commands) ------------------------------------
+    def action_new_bundle(self) -> None:
+        """Make a new bundle from a rootfs tarball."""
+        from bundlebench.tui import make_flow
+
+        make_flow.new_bundle_from_tarball(self)
+
+    def action_unpack_image(self) -> None:
+        """Make a new bundle from an OCI image or a docker archive."""
+        from bundlebench.tui import make_flow
+
+        make_flow.unpack_image(self)
+
+    def action_write_default_config(self) -> None:
+        """Write the default config.json into a bundle directory."""
+        from bundlebench.tui import make_flow
+
+        make_flow.write_default_config(self)
 
     def action_help(self) -> None:
         """Show every key of the current screen and of the app."""

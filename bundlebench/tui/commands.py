@@ -15,6 +15,13 @@ SYSTEM_ACTIONS = {"quit", "command_palette", "change_theme", "help_quit"}
 SCREENS = (("rootfs", "Browse the root filesystem"),
            ("config", "Edit config.json with live validation"),
            ("containers", "Launch the bundle, attach to it, inspect and trace it"))
+# Making bundles: app actions without a key, so they are listed here.
+MAKE = (("New bundle from rootfs tarball…", "new_bundle",
+         "Extract a rootfs tarball safely into a new bundle with the default config.json"),
+        ("Unpack OCI image or docker archive…", "unpack_image",
+         "Verify and apply an image's layers into a new bundle, its config converted"),
+        ("Write default config.json…", "write_default_config",
+         "What `bundlebench spec` writes (rootless when you are not root), atomically"))
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ def palette_commands(screen: Any) -> Iterator[PaletteCommand]:
     app = screen.app
     for mode, help_text in SCREENS:
         yield PaletteCommand(f"Screen: {mode}", help_text, f"switch_to({mode!r})", app)
+    for title, action, help_text in MAKE:
+        yield PaletteCommand(title, help_text, action, app)
     seen: set[tuple[int, str]] = set()
     for active in screen.active_bindings.values():
         binding = active.binding

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Static, Tree
+from textual.widgets import Button, ContentSwitcher, Footer, Static, Tree
 
+from bundlebench.bundle.make import default_rootless, write_default_config
+from bundlebench.bundle.model import Bundle, ConfigTrouble
 from bundlebench.edit import EditSession
 from bundlebench.edit.pointer import child, nearest_existing, parent, typed_tokens
 from bundlebench.edit.values import default_value
@@ -19,14 +22,18 @@ from bundlebench.errors import BundlebenchError
 from bundlebench.spec.fields import field_schema
 from bundlebench.spec.validate import field_label
 from bundlebench.tui.screens.config_actions import ConfigActions
+from bundlebench.tui.screens.confirm import ConfirmScreen
+from bundlebench.tui.troubles import config_trouble_problem
 from bundlebench.tui.widgets.bundle_header import BundleHeader
 from bundlebench.tui.widgets.config_commands import ConfigCommands
 from bundlebench.tui.widgets.config_docs import FieldDocs
 from bundlebench.tui.widgets.config_form import FieldForm
 from bundlebench.tui.widgets.config_messages import EditRequest, NavigateRequest
+from bundlebench.tui.widgets.config_missing import ConfigMissing
 from bundlebench.tui.widgets.config_problems import ProblemsPanel
 from bundlebench.tui.widgets.config_raw import RawJsonView
 from bundlebench.tui.widgets.config_tree import ConfigTree, problem_marks
+from bundlebench.untrusted import markup
 
 HIGHLIGHT_SETTLE_SECONDS = 0.05
 
@@ -57,6 +64,7 @@ class ConfigScreen(ConfigActions):
         self._form_key: tuple[str, int] | None = None
         self._show_lock = asyncio.Lock()
         self._highlight_timer: Timer | None = None
+        self._bundle: Bundle | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -70,6 +78,7 @@ class ConfigScreen(ConfigActions):
                     yield FieldForm(id="field-form")
                     yield FieldDocs(id="field-docs")
             yield RawJsonView(id="config-raw")
+            yield ConfigMissing(id="config-missing")
         yield ProblemsPanel(id="problems")
         yield Footer()
 
@@ -94,13 +103,71 @@ class ConfigScreen(ConfigActions):
         return self.query_one(ContentSwitcher).current == "config-raw"
 
     async def on_mount(self) -> None:
-        self.session = EditSession(self.app.bundle.config)  # type: ignore[attr-defined]
-        self.query_one("#config-banner").display = False
         self.watch_app_problems()
-        self._validate()
+        await self.follow_bundle()
+
+    async def on_screen_resume(self) -> None:
+        await self.follow_bundle()
+
+    async def follow_bundle(self) -> None:
+        """Show the app's bundle (again, when the app opened another or reloaded it)."""
+        bundle = self.app.bundle  # type: ignore[attr-defined]
+        if bundle is self._bundle:
+            return
+        self._bundle = bundle
+        self.session = EditSession(bundle.config)
+        self._tree_state = self._raw_state = -1
+        self._form_key = None
+        self.query_one("#config-banner").display = False
+        self.form.disabled = self.tree.disabled = False
+        trouble = bundle.config_trouble
         self._load_tree("")
         await self.show_field("")
-        self.tree.focus()
+        switcher = self.query_one(ContentSwitcher)
+        if trouble is None:
+            self.raw.load(self._session().render())
+            switcher.current = "config-fields"
+            self._validate()
+            self.tree.focus()
+            return
+        self._show_problems([config_trouble_problem(trouble)])
+        if trouble.kind == "missing":
+            missing = self.query_one(ConfigMissing)
+            missing.show(trouble.message, rootless=default_rootless())
+            switcher.current = "config-missing"
+            missing.query_one(Button).focus()
+            return
+        self.raw.show_broken(trouble.text, trouble.reason, trouble.line, trouble.column)
+        self._raw_invalid(self.raw.error)  # type: ignore[arg-type]
+        self.tree.disabled = True
+        switcher.current = "config-raw"
+        self.raw.text_area.focus()
+
+    @property
+    def config_trouble(self) -> ConfigTrouble | None:
+        return self.app.bundle.config_trouble  # type: ignore[attr-defined]
+
+    @on(ConfigMissing.WriteDefault)
+    def _write_default(self, event: ConfigMissing.WriteDefault) -> None:
+        event.stop()
+        rootless = default_rootless()
+        path = self.app.bundle.path  # type: ignore[attr-defined]
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                write_default_config(path, rootless=rootless)
+            except BundlebenchError as error:
+                self.notify(markup(error), title="Not written", severity="error")
+                return
+            self.notify("Wrote the default config.json" + (" (rootless)" if rootless else ""))
+            await self.app.open_bundle()  # type: ignore[attr-defined]
+
+        kind = "rootless " if rootless else ""
+        self.app.push_screen(ConfirmScreen(
+            f"Write the default {kind}config.json into {markup(path)}?",
+            yes="Write it", no="Not now"), answered)
 
     # -- showing ----------------------------------------------------------------------
 
@@ -182,6 +249,11 @@ class ConfigScreen(ConfigActions):
     # -- edits ------------------------------------------------------------------------
 
     def _blocked(self) -> bool:
+        trouble = self.config_trouble
+        if trouble is not None and trouble.kind == "missing":
+            self.notify("There is no config.json yet: write the default one first.",
+                        title="No config.json", severity="warning")
+            return True
         error = self.raw.error
         if error is None:
             return False
@@ -280,7 +352,9 @@ class ConfigScreen(ConfigActions):
         event.stop()
         session = self._session()
         self.query_one("#config-banner").display = False
-        self.form.disabled = False
+        self.form.disabled = self.tree.disabled = False
+        if self.config_trouble is not None:  # the broken file parses now: fields come back
+            self.app.bundle.config_repaired()  # type: ignore[attr-defined]
         session.replace_all(event.data, label="Edit the raw JSON", merge=True)
         self._raw_state = session.state
         self._validate()
@@ -289,16 +363,20 @@ class ConfigScreen(ConfigActions):
     def _raw_invalid(self, event: RawJsonView.Invalid) -> None:
         event.stop()
         banner = self.query_one("#config-banner", Static)
-        banner.update(
+        after = ("config.json did not parse when it was opened: the fields wait until the "
+                 "text parses (ctrl+r shows it)" if self.raw.never_parsed else
+                 "The fields show the last valid config and are read-only until it is fixed "
+                 "(ctrl+r shows the text)")
+        banner.update(Text(
             f"✖ The raw JSON has an error at line {event.line}, column {event.column}: "
-            f"{event.message}. The fields show the last valid config and are read-only "
-            "until it is fixed (ctrl+r shows the text)."
-        )
+            f"{event.message}. {after}."))
         banner.display = True
         self.form.disabled = True
 
     async def action_toggle_raw(self) -> None:
         """Switch between the fields and the raw JSON text."""
+        if self._blocked_by_missing():
+            return
         switcher = self.query_one(ContentSwitcher)
         self._session().seal()  # typing on the other side is a new undo step
         if self.showing_raw:
@@ -310,6 +388,10 @@ class ConfigScreen(ConfigActions):
             self._sync_raw()
             switcher.current = "config-raw"
             self.raw.text_area.focus()
+
+    def _blocked_by_missing(self) -> bool:
+        trouble = self.config_trouble
+        return trouble is not None and trouble.kind == "missing" and self._blocked()
 
     # -- undo, redo -------------------------------------------------------------------
 

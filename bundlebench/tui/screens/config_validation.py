@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from bundlebench.edit import EditSession
 from bundlebench.spec.problems import Problem
+from bundlebench.tui.troubles import config_trouble_problem
 from bundlebench.tui.widgets.config_form import FieldForm
 from bundlebench.tui.widgets.config_problems import ProblemsPanel
 from bundlebench.tui.widgets.config_tree import ConfigTree, problem_marks
@@ -59,6 +60,10 @@ class LiveValidation(Screen[None]):
         session = self._session()
         if hasattr(self.app, "dirty"):
             self.app.dirty = session.dirty  # type: ignore[attr-defined]
+        trouble = self.app.bundle.config_trouble  # type: ignore[attr-defined]
+        if trouble is not None:  # nothing to validate until there is a document
+            self._show_problems([config_trouble_problem(trouble)])
+            return
         if self._slow_validation:
             self._validate_in_worker(copy.deepcopy(session.data), session.state)
             return

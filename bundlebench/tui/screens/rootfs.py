@@ -13,14 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Button, Footer, Input, OptionList
 from textual.worker import get_current_worker
 
+from bundlebench.bundle.model import RootfsTrouble
 from bundlebench.bundle.preview import preview_file
 from bundlebench.bundle.rootfs import Rootfs, RootfsError
 from bundlebench.bundle.walk import SizeProgress, directory_size, search_names
 from bundlebench.format import normalize_path, plural
 from bundlebench.tui.breathe import BreathingEvent
+from bundlebench.tui.make_flow import make_rootfs
 from bundlebench.tui.screens.goto import GotoScreen
 from bundlebench.tui.widgets.bundle_header import BundleHeader
 from bundlebench.tui.widgets.entry_details import EntryDetails
@@ -32,6 +34,7 @@ from bundlebench.tui.widgets.layers import (
     toggle_layers,
 )
 from bundlebench.tui.widgets.preview import PreviewPane, highlight, render_preview
+from bundlebench.tui.widgets.rootfs_repair import RootfsRepair
 from bundlebench.tui.widgets.rootfs_tree import Node, RootfsTree
 from bundlebench.tui.widgets.search_panel import SearchPanel
 from bundlebench.untrusted import styled
@@ -67,8 +70,14 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
                 tooltip="Stop a size or search; close the filter"),
     ]
 
+    # What needs a rootfs to browse; the keys are hidden while it is broken.
+    BROWSING_ACTIONS = frozenset({"filter", "goto", "toggle_hidden", "size", "reload",
+                                  "layers", "cancel"})
+
     def __init__(self) -> None:
         super().__init__()
+        self.trouble: RootfsTrouble | None = None
+        self._shown: tuple[int, RootfsTrouble | None] | None = None
         self.sizes: dict[str, SizeProgress] = {}
         self._size_cancel: threading.Event | None = None
         self._search_cancel: threading.Event | None = None
@@ -83,7 +92,14 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         return self.query_one(RootfsTree)
 
     def compose(self) -> ComposeResult:
+        bundle = self.app.bundle  # type: ignore[attr-defined]
+        self.trouble = bundle.rootfs_trouble
+        self._shown = (id(bundle), self.trouble)
         yield BundleHeader("rootfs")
+        if self.trouble is not None:
+            yield RootfsRepair(self.trouble, id="rootfs-repair")
+            yield Footer(compact=True)
+            return
         with Horizontal(id="rootfs-main"):
             with Vertical(id="rootfs-left"):
                 yield RootfsTree(self.rootfs, id="rootfs-tree")
@@ -95,12 +111,42 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+        self._start()
+
+    def _start(self) -> None:
+        if self.trouble is not None:
+            buttons = self.query(Button)
+            if buttons:
+                buttons.first().focus()
+            return
         self.tree.focus()
         mark_layers(self)
-        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    async def on_screen_resume(self) -> None:
+        await self.follow_bundle()
+
+    async def follow_bundle(self) -> None:
+        """Show the app's bundle's rootfs again when it, or what is wrong with it, changed
+        (a rootfs was made, root.path was fixed, another bundle was opened)."""
+        bundle = self.app.bundle  # type: ignore[attr-defined]
+        if self._shown == (id(bundle), bundle.rootfs_trouble):
+            return
+        self.on_unmount()  # a size or search of the old rootfs stops
+        self._selected = None
+        self.sizes.clear()
+        await self.recompose()
+        self._start()
+
+    @on(RootfsRepair.Make)
+    def _make_rootfs(self, event: RootfsRepair.Make) -> None:
+        event.stop()
+        if self.trouble is not None and self.trouble.path is not None:
+            make_rootfs(self.app, self.trouble.path, event.source)
 
     def _theme_changed(self) -> None:
-        if self._selected is not None:  # syntax colours follow dark or light
+        # syntax colours follow dark or light
+        if self._selected is not None and self.trouble is None:
             self._load_preview(self._selected)
 
     def on_unmount(self) -> None:
@@ -116,6 +162,8 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         toggle_layers(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.trouble is not None:
+            return action not in self.BROWSING_ACTIONS
         # The Layers key exists only for bundles that keep layer provenance.
         return action != "layers" or bool(self.query(LayersPanel))
 

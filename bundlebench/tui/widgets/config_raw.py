@@ -75,6 +75,7 @@ class RawJsonView(Vertical):
         super().__init__(id=id)
         self.error: RawJsonView.Invalid | None = None
         self._loading = False
+        self.never_parsed = False  # opened from a file that did not parse: no fields yet
 
     def compose(self) -> ComposeResult:
         yield Static(id="raw-status")
@@ -101,6 +102,20 @@ class RawJsonView(Vertical):
         row = min(cursor[0], area.document.line_count - 1)
         area.cursor_location = (row, min(cursor[1], len(area.document.get_line(row))))
         self.error = None
+        self.never_parsed = False
+        self._status()
+
+    def show_broken(self, text: str, message: str, line: int, column: int) -> None:
+        """Show a file that does not parse, the cursor where it stops."""
+        area = self.text_area
+        self._loading = area.text != text  # load_text posts Changed only for new text
+        area.indent_type = "tabs" if "\n\t" in text else "spaces"
+        area.load_text(text)
+        row = min(max(line - 1, 0), area.document.line_count - 1)
+        area.cursor_location = (row, min(max(column - 1, 0), len(area.document.get_line(row))))
+        area.scroll_cursor_visible(center=True, animate=False)
+        self.never_parsed = True
+        self.error = self.Invalid(message, line, column)
         self._status()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -112,9 +127,13 @@ class RawJsonView(Vertical):
             data = json.loads(event.text_area.text)
         except json.JSONDecodeError as error:
             self.error = self.Invalid(error.msg, error.lineno, error.colno)
+        except RecursionError:
+            self.error = self.Invalid("it nests arrays or objects too deeply (hundreds of "
+                                      "levels)", 1, 1)
         else:
             if isinstance(data, dict):
                 self.error = None
+                self.never_parsed = False
                 self._status()
                 self.post_message(self.Parsed(data))
                 return
@@ -131,8 +150,10 @@ class RawJsonView(Vertical):
                                style="green"))
             return
         error = self.error
+        after = ("The fields wait until it parses; ctrl+s saves it then." if self.never_parsed
+                 else "Your text is kept; the fields show the last valid config.")
         status.update(Text.assemble(
             ("✖ Invalid JSON ", "bold red"),
             f"at line {error.line}, column {error.column}: {error.message}. ",
-            ("Your text is kept; the fields show the last valid config.", "dim"),
+            (after, "dim"),
         ))
