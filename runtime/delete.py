@@ -9,7 +9,7 @@ from runtime import state as st
 from runtime.errors import RuntimeFailure
 from runtime.hooks_host import run_host_hooks
 from runtime.kill import kill_and_reap
-from runtime.status import container_pids, container_status
+from runtime.status import PAUSED, container_pids, container_status
 
 
 def delete(store: st.StateStore, container_id: str, force: bool = False,
@@ -29,6 +29,8 @@ def delete(store: st.StateStore, container_id: str, force: bool = False,
                 if not force:
                     raise RuntimeFailure(f"cannot delete container {container_id!r}: it is "
                                          f"{status}; stop it first or use delete --force")
+                if status == PAUSED:
+                    _kill_frozen(store, state)
                 for pid in reversed(container_pids(state)):
                     kill_and_reap(pid)
                 _wait_gone(state)
@@ -42,6 +44,18 @@ def delete(store: st.StateStore, container_id: str, force: bool = False,
         os.close(lock)
     if state is not None:
         run_host_hooks(state, "poststop", st.STOPPED)
+
+
+def _kill_frozen(store: st.StateStore, state: st.ContainerState) -> None:
+    """SIGKILL a paused container's processes, then thaw it: a frozen task holds its
+    SIGKILL until it may run again, and must not run anything else first."""
+    from runtime.cgroups import freeze
+    from runtime.cgroups import manager as cgroups
+    cgroup = cgroups.load(store.path(state.id))
+    if cgroup is None:
+        return
+    freeze.kill_all(cgroup)  # every process of the cgroup, exec'd ones too
+    freeze.thaw(cgroup)
 
 
 def _wait_gone(state: st.ContainerState) -> None:

@@ -90,6 +90,31 @@ def test_pause_resume_state_and_ps(rt) -> None:
     assert sum(line.split()[7:] == ["sleep", "300"] for line in table) == 2
 
 
+def test_delete_force_of_a_paused_container(rt) -> None:
+    # A frozen task keeps its SIGKILL pending until thawed: delete -f must thaw it.
+    cid = _start(rt)
+    rt("exec", "-d", cid, "sleep", "301", check=True)
+    rt("pause", cid, check=True)
+    record = _cgroup_record(rt, cid)
+    pids = json.loads(rt("ps", "-f", "json", cid, check=True).stdout)
+    assert len(pids) == 4
+    started = time.monotonic()
+    rt("delete", "-f", cid, check=True)
+    assert time.monotonic() - started < 3
+    assert not (rt.root / cid).exists()
+    assert all(not os.path.exists(f"/proc/{pid}") or _zombie(pid) for pid in pids)
+    for directory in record.get("owned", []):
+        assert not os.path.exists(directory), directory
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
 def test_pause_stops_progress_and_resume_continues(rt) -> None:
     cid = rt.new_id()
     config = _config(rt, ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; "
