@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from runtime.errors import RuntimeFailure
 from runtime.jsonlite import loads
@@ -20,13 +21,16 @@ def load_bundle(bundle: str) -> tuple[dict[str, Any], str, str]:
     bundle = os.path.abspath(bundle or ".")
     path = os.path.join(bundle, "config.json")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        # O_NONBLOCK: a fifo named config.json must not block the runtime for ever.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         raise RuntimeFailure(f"bundle {bundle} has no config.json: "
                              "create one with `bundlebench-runtime spec`") from None
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RuntimeFailure(f"{path} is not a regular file: config.json must be one")
         raw = os.read(fd, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None

@@ -183,6 +183,11 @@ def _int_flag(flags: dict[str, Any], name: str, flag: str) -> int:
         raise UsageError(f"--{flag} needs a number, not {flags[name]!r}") from None
     if value < 0:
         raise UsageError(f"--{flag} must not be negative")
+    if name == "preserve_fds" and value > 0:
+        limit = os.sysconf("SC_OPEN_MAX")
+        if value > limit - 3:
+            raise UsageError(f"--{flag} {value} is more than this process may have open "
+                             f"(the open-file limit is {limit}, and fds 0-2 come first)")
     return value
 
 

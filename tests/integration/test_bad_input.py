@@ -51,6 +51,21 @@ def test_unreadable_config_as_directory(rt, tmp_path) -> None:
     assert_refused(rt, rt("create", "-b", str(tmp_path), cid), cid, "config.json")
 
 
+@pytest.mark.timeout(30)
+def test_config_json_as_a_fifo_does_not_block(rt, tmp_path) -> None:
+    cid = rt.new_id()
+    os.mkfifo(tmp_path / "config.json")
+    assert_refused(rt, rt("create", "-b", str(tmp_path), cid), cid, "not a regular file")
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("count", ["99999999999", str(1 << 20)])
+def test_preserve_fds_beyond_the_open_file_limit(rt, count: str) -> None:
+    cid = rt.new_id()
+    result = rt("create", "--preserve-fds", count, "-b", str(rt.bundle(["true"])), cid)
+    assert_refused(rt, result, cid, "--preserve-fds", "open-file limit")
+
+
 def test_missing_rootfs(rt) -> None:
     cid = rt.new_id()
     config = rt.config(["true"])
