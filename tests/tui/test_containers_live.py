@@ -17,10 +17,17 @@ from bundlebench.tui.widgets.inspector import Inspector
 from bundlebench.tui.widgets.lifecycle import LifecycleView
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
 from tests.integration.conftest import ROOT_ONLY
-from tests.tui.containers_host import SIZE, ContainersHost, run, wait_for
+from tests.tui.containers_host import (
+    SIZE,
+    ContainersHost,
+    launch_with_dialog,
+    private_state,  # noqa: F401 - a fixture
+    run,
+    wait_for,
+)
 from tests.tui.helpers import screen_text
 
-pytestmark = ROOT_ONLY
+pytestmark = [ROOT_ONLY, pytest.mark.usefixtures("private_state")]
 
 
 def _shims(root: Path) -> list[int]:
@@ -42,16 +49,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]
     bundle = build_demo(base / "demo")
     root = base / "state"
     yield bundle, root
-    from bundlebench.containers.listing import remove_container
+    from bundlebench.containers.control import delete
+    from bundlebench.containers.records import RECORDS_DIR
     from runtime.api import Runtime
 
     leftovers = [state["id"] for state in Runtime(str(root)).list()] if root.exists() else []
     for container_id in leftovers:
-        remove_container(str(root), container_id)
+        delete(str(root), container_id)
+    records = root / RECORDS_DIR
+    stale = sorted(p.name for p in records.iterdir()) if records.exists() else []
     deadline = time.monotonic() + 10
     while _shims(root) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not leftovers, f"containers left behind: {leftovers}"
+    assert not records.exists(), f"launch records left behind: {stale}"
     assert not _shims(root), "a shim outlived its container"
     children = [p.pid for p in psutil.Process().children(recursive=True)]
     assert not children, f"child processes left behind: {children}"
@@ -60,7 +71,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]
 async def launch(pilot, app: ContainersHost) -> TerminalPane:
     """Press l and wait for the attached pane's prompt."""
     await pilot.pause()
-    await pilot.press("l")
+    await launch_with_dialog(pilot)
     screen = app.containers
     pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")), None),
                           what="the terminal pane")
@@ -92,11 +103,11 @@ def test_launch_type_echo_hello_and_keep_running_after_quit(demo) -> None:
             assert app.containers.selected.status == "running"
 
     run(scenario())
-    from bundlebench.containers.listing import remove_container
+    from bundlebench.containers.control import delete
     from runtime.api import Runtime
 
     assert Runtime(str(root)).state(box["id"])["status"] == "running"  # quitting kills nothing
-    remove_container(str(root), box["id"])
+    delete(str(root), box["id"])
 
 
 def test_exec_shell_in_a_new_tab(demo) -> None:
@@ -213,5 +224,156 @@ def test_inspector_and_lifecycle_of_a_real_container(demo) -> None:
             await wait_for(pilot, lambda: "Caused by the config field" in screen_text(app),
                            what="the pointer")
             await delete_and_wait(pilot, app, screen.attached_id)
+
+    run(scenario())
+
+
+async def pick_signal(pilot, app: ContainersHost, signal: str) -> None:
+    await pilot.press("k")
+    picker = await wait_for(pilot, lambda: isinstance(app.screen, SignalPicker)
+                            and app.screen, what="the signal picker")
+    options = picker.query_one(OptionList)
+    options.highlighted = [o.id for o in options._options].index(signal)
+    await pilot.press("enter")
+
+
+def status_of(app: ContainersHost, container_id: str) -> str | None:
+    row = app.containers.table.rows_by_id.get(container_id)
+    return row.status if row else None
+
+
+def test_create_start_pause_resume_kill_delete_as_keys(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await launch_with_dialog(pilot, "c")
+            screen = app.containers
+            row = await wait_for(pilot, lambda: screen.selected and screen.selected.status
+                                 == "created" and screen.selected, what="created")
+            cid = row.id
+            # created: set up and waiting; the inspector reads what the state allows
+            screen.table.focus()
+            await pilot.press("i")
+            inspector = screen.query_one(Inspector)
+            snapshot = await wait_for(pilot, lambda: inspector.snapshot, what="the inspector")
+            kinds = {ns.kind: ns.verdict for ns in snapshot.namespaces}
+            assert kinds["pid"] == "private" and kinds["mnt"] == "private"
+            assert "waits on exec.fifo" in screen_text(app)
+            await pilot.press("t")
+            lifecycle = screen.query_one(LifecycleView)
+            await wait_for(pilot, lambda: lifecycle.steps, what="the trace so far")
+            assert "exec" not in [step.step for step in lifecycle.steps]  # not yet
+            assert "waits on exec.fifo" in screen_text(app)
+            pane = screen.query_one("#terminal-pane", TerminalPane)
+            assert "#" not in pane.text()  # the shell has not run
+
+            screen.table.focus()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: status_of(app, cid) == "running", what="running")
+            await wait_for(pilot, lambda: "#" in pane.text(), what="the prompt after start")
+            await pilot.press("t")
+            await wait_for(pilot, lambda: "exec" in [s.step for s in lifecycle.steps],
+                           what="the exec step")
+            screen.table.focus()
+            await pilot.press("p")
+            await wait_for(pilot, lambda: status_of(app, cid) == "paused", what="paused")
+            await wait_for(pilot, lambda: "now paused" in screen_text(app),
+                           what="the transition in the lifecycle view")
+            await pilot.press("i")
+            await wait_for(pilot, lambda: "freezer holds" in screen_text(app)
+                           and inspector.pid == row.pid, what="the paused inspector")
+            await pilot.press("u")
+            await wait_for(pilot, lambda: status_of(app, cid) == "running", what="resumed")
+            await pick_signal(pilot, app, "KILL")
+            await wait_for(pilot, lambda: status_of(app, cid) == "stopped", what="killed")
+            screen.table.focus()
+            await pilot.press("t")
+            text = await wait_for(pilot, lambda: "exited 137" in screen_text(app)
+                                  and screen_text(app), what="the exit in the view")
+            for step in ("created", "started", "paused", "resumed", "sent SIGKILL"):
+                assert step in text, step
+            await pilot.press("i")
+            await wait_for(pilot, lambda: "processes are gone" in screen_text(app),
+                           what="the stopped inspector")
+            screen.table.focus()
+            await pilot.press("d")  # stopped: deleted without asking
+            await wait_for(pilot, lambda: cid not in screen.table.rows_by_id, what="deleted")
+
+    run(scenario())
+
+
+def test_delete_of_a_running_container_asks_then_forces(demo) -> None:
+    from bundlebench.tui.screens.confirm import ConfirmScreen
+
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            await launch(pilot, app)
+            screen = app.containers
+            cid = screen.attached_id
+            screen.table.focus()
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="asked")
+            await pilot.press("n")
+            await pilot.pause(0.3)
+            assert status_of(app, cid) == "running"
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="asked")
+            await pilot.press("y")
+            await wait_for(pilot, lambda: cid not in screen.table.rows_by_id, what="deleted")
+
+    run(scenario())
+
+
+def test_unsaved_hostname_goes_with_the_container_not_to_disk(demo) -> None:
+    from bundlebench.containers.records import RECORDS_DIR
+    from bundlebench.tui.screens.containers_launch import UnsavedEditsDialog
+
+    bundle, root = demo
+    on_disk = (bundle / "config.json").read_bytes()
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        app.bundle.config.data["hostname"] = "edited-host"  # as the config screen edits
+        app.dirty = True
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("l")
+            await wait_for(pilot, lambda: isinstance(app.screen, UnsavedEditsDialog),
+                           what="the unsaved-edits question")
+            await pilot.press("e")  # launch the edited version, unsaved
+            from bundlebench.tui.screens.containers_launch import LaunchDialog
+
+            dialog = await wait_for(pilot, lambda: isinstance(app.screen, LaunchDialog)
+                                    and app.screen, what="the launch dialog")
+            assert "unsaved edits" in screen_text(app)
+            dialog.action_submit()
+            screen = app.containers
+            pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")),
+                                                      None), what="the pane")
+            await wait_for(pilot, lambda: "#" in pane.text(), what="the prompt")
+            await pilot.press(*"hostname", "enter")
+            await wait_for(pilot, lambda: "\nedited-host" in pane.text(), what="hostname")
+            assert (bundle / "config.json").read_bytes() == on_disk
+            cid = screen.attached_id
+            await wait_for(pilot, lambda: screen.selected and screen.selected.edited,
+                           what="the edited mark")
+            assert screen.selected.this_bundle  # the record names the real bundle
+            assert "✎" in screen_text(app)
+            screen.table.focus()
+            await pilot.press("t")
+            lifecycle = screen.query_one(LifecycleView)
+            await wait_for(pilot, lambda: lifecycle.steps, what="the trace")
+            hostname = next(s for s in lifecycle.steps if s.step == "hostname")
+            assert hostname.pointer == "/hostname"
+            assert "edited-host" in hostname.syscall
+            assert (root / RECORDS_DIR / cid / "bundle" / "config.json").exists()
+            await delete_and_wait(pilot, app, cid)
+            assert not (root / RECORDS_DIR / cid).exists()
 
     run(scenario())
