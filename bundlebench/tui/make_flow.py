@@ -6,6 +6,7 @@ module only chains the dialogs and tells the app to open or reload a bundle.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,9 @@ def _run(app: App[Any], title: str, work: Callable[[Job], Path],
             if screen.error is None:
                 app.notify("Cancelled: nothing was left behind.")
             return
-        await then(result)
+        outcome = then(result)
+        if inspect.isawaitable(outcome):
+            await outcome
 
     screen = JobScreen(title, work)
     app.push_screen(screen, finished)

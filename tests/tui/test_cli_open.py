@@ -27,10 +27,32 @@ def test_a_missing_bundle_is_one_sentence(tmp_path: Path, capsys) -> None:
     assert "Traceback" not in err
 
 
-def test_a_bundle_without_a_rootfs_is_refused(tmp_path: Path, capsys) -> None:
-    (tmp_path / "config.json").write_text('{"ociVersion": "1.3.0", "root": {"path": "rootfs"}}')
-    assert main([str(tmp_path)]) != 0
-    assert "root.path" in capsys.readouterr().err
+@pytest.mark.parametrize("config", ['{"ociVersion": "1.3.0", "root": {"path": "rootfs"}}',
+                                    '{"ociVersion": ', None])
+def test_a_broken_bundle_opens_for_repair(tmp_path: Path, monkeypatch, config) -> None:
+    from bundlebench.tui.app import BundlebenchApp
+
+    if config is not None:
+        (tmp_path / "config.json").write_text(config)
+    opened = []
+    monkeypatch.setattr(BundlebenchApp, "run", lambda app: opened.append(app.bundle))
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    assert main([str(tmp_path)]) == 0
+    bundle = opened[0]
+    assert bundle.path == tmp_path
+    assert bundle.config_trouble is not None or bundle.rootfs_trouble is not None
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 def test_the_current_directory_is_used_when_it_is_a_bundle(bundle: Path, monkeypatch) -> None:

@@ -56,6 +56,8 @@ class ConfigScreen(ConfigActions):
         Binding("f8", "next_problem", "Next problem", tooltip="Jump to the next problem's field"),
     ]
 
+    DOCUMENT_ACTIONS = frozenset({"save", "undo", "redo", "toggle_raw", "next_problem"})
+
     def __init__(self) -> None:
         super().__init__()
         self.session: EditSession | None = None
@@ -143,6 +145,13 @@ class ConfigScreen(ConfigActions):
         switcher.current = "config-raw"
         self.raw.text_area.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a config.json there is nothing to save, undo or show as text yet.
+        trouble = self.config_trouble
+        if trouble is not None and trouble.kind == "missing":
+            return action not in self.DOCUMENT_ACTIONS
+        return True
+
     @property
     def config_trouble(self) -> ConfigTrouble | None:
         return self.app.bundle.config_trouble  # type: ignore[attr-defined]
@@ -163,6 +172,7 @@ class ConfigScreen(ConfigActions):
                 return
             self.notify("Wrote the default config.json" + (" (rootless)" if rootless else ""))
             await self.app.open_bundle()  # type: ignore[attr-defined]
+            self.refresh_bindings()
 
         kind = "rootless " if rootless else ""
         self.app.push_screen(ConfirmScreen(
