@@ -123,6 +123,7 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
     except ShimError as error:
         records.remove_record(root, container_id)
         raise BundlebenchError(f"could not launch {container_id}: {error}") from None
+    records.mark_made(root, container_id)
     return Launched(container_id, root, result.init_pid, result.shim_pid, edited=changed)
 
 

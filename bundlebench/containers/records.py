@@ -94,6 +94,16 @@ def add_transition(root: str, container_id: str, what: str) -> None:
         _save(record_dir(root, container_id), record)
 
 
+def mark_made(root: str, container_id: str) -> None:
+    """The launch is over and the container was made: from now on, a record without its
+    container is stale at once (it was removed on exit, or deleted by someone else)."""
+    record = read_record(root, container_id)
+    if record is not None:
+        record["made"] = True
+        with contextlib.suppress(OSError):
+            _save(record_dir(root, container_id), record)
+
+
 def remove_record(root: str, container_id: str) -> None:
     """Remove a container's record and, when it was the last, the records dir."""
     shutil.rmtree(record_dir(root, container_id), ignore_errors=True)
@@ -102,7 +112,8 @@ def remove_record(root: str, container_id: str) -> None:
 
 
 def prune_records(root: str, live_ids: set[str]) -> None:
-    """Remove old records whose container is gone (deleted by another program)."""
+    """Remove the records whose container is gone (removed on exit, deleted by another
+    program); one whose launch may still be making it is kept for a while."""
     base = os.path.join(root, RECORDS_DIR)
     try:
         names = os.listdir(base)
@@ -116,7 +127,8 @@ def prune_records(root: str, live_ids: set[str]) -> None:
             age = now - os.lstat(os.path.join(base, name)).st_mtime
         except OSError:
             continue
-        if age > PRUNE_AFTER_SECONDS:
+        made = (read_record(root, name) or {}).get("made")
+        if made or age > PRUNE_AFTER_SECONDS:
             remove_record(root, name)
 
 

@@ -377,3 +377,69 @@ def test_unsaved_hostname_goes_with_the_container_not_to_disk(demo) -> None:
             assert not (root / RECORDS_DIR / cid).exists()
 
     run(scenario())
+
+
+async def launch_with(pilot, app: ContainersHost, args: str, *, attach: bool = True,
+                      terminal: bool = True, remove: bool = False) -> str:
+    """Launch through the dialog with these choices; returns the id it suggested."""
+    from textual.widgets import Checkbox, Input
+
+    from bundlebench.tui.screens.containers_launch import LaunchDialog
+
+    await pilot.pause()
+    await pilot.press("l")
+    dialog = await wait_for(pilot, lambda: isinstance(app.screen, LaunchDialog)
+                            and app.screen, what="the launch dialog")
+    dialog.query_one("#launch-args", Input).value = args
+    dialog.query_one("#launch-attach", Checkbox).value = attach
+    dialog.query_one("#launch-terminal", Checkbox).value = terminal
+    dialog.query_one("#launch-rm", Checkbox).value = remove
+    await pilot.pause()
+    container_id = dialog.container_id
+    dialog.action_submit()
+    return container_id
+
+
+def test_args_override_without_a_terminal(demo) -> None:
+    from bundlebench.tui.widgets.lifecycle import launched_config
+
+    bundle, root = demo
+    on_disk = (bundle / "config.json").read_bytes()
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            cid = await launch_with(pilot, app, "sh -c 'echo out-$((6*7)); read line'",
+                                    terminal=False)
+            screen = app.containers
+            pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")),
+                                                      None), what="the pane")
+            await wait_for(pilot, lambda: "out-42" in pane.text(), what="the override's output")
+            config = launched_config(str(root), cid)
+            assert config["process"]["terminal"] is False
+            assert config["process"]["args"] == ["sh", "-c", "echo out-$((6*7)); read line"]
+            assert (bundle / "config.json").read_bytes() == on_disk
+            await delete_and_wait(pilot, app, cid)
+
+    run(scenario())
+
+
+def test_remove_on_exit_leaves_nothing(demo) -> None:
+    from bundlebench.containers.records import RECORDS_DIR
+
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            cid = await launch_with(pilot, app, "sh -c 'exit 3'", attach=False, remove=True)
+            screen = app.containers
+            await wait_for(pilot, lambda: f"Launched {cid}" in screen_text(app),
+                           what="the launch")
+            assert not screen.query("#terminal-pane")  # detached
+            await wait_for(pilot, lambda: not (root / cid).exists(), what="removed on exit")
+            await wait_for(pilot, lambda: not (root / RECORDS_DIR / cid).exists(),
+                           what="its record pruned")
+            assert cid not in screen.table.rows_by_id
+
+    run(scenario())
