@@ -124,6 +124,8 @@ class ContainerState:
         self.config = config or {}
         self.rootless = rootless
         self.no_pivot = no_pivot
+        # A dir without state.json: a create that is still at work, or one that died.
+        self.half_created = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ContainerState) and vars(self) == vars(other)
@@ -154,6 +156,7 @@ class StateStore:
 
     def __init__(self, root: str | None = None) -> None:
         self.root = os.path.abspath(root or default_root())
+        self._held: set[str] = set()  # ids whose lock this process took
 
     def path(self, container_id: str) -> str:
         return os.path.join(self.root, validate_id(container_id))
@@ -192,7 +195,34 @@ class StateStore:
                 raise RuntimeFailure(f"container {container_id!r} does not exist") from None
             raise
         fcntl.flock(fd, fcntl.LOCK_EX)
+        self._held.add(container_id)
         return fd
+
+    def _being_created(self, container_id: str) -> bool:
+        """Whether another process holds the container's lock: a live create does until
+        state.json is written; a create that was killed holds nothing."""
+        if container_id in self._held:
+            return False  # our lock: whoever made the dir is gone
+        import fcntl
+        try:
+            fd = os.open(self.path(container_id),
+                         os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the lock we may have taken
+        return False
+
+    def _is_dir(self, container_id: str) -> bool:
+        import stat
+        try:
+            return stat.S_ISDIR(os.lstat(self.path(container_id)).st_mode)
+        except OSError:
+            return False
 
     def exists(self, container_id: str) -> bool:
         return os.path.isfile(os.path.join(self.path(container_id), STATE_FILE))
@@ -207,7 +237,13 @@ class StateStore:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise RuntimeFailure(f"container {container_id!r} does not exist") from None
+            if not self._is_dir(container_id):
+                raise RuntimeFailure(f"container {container_id!r} does not exist") from None
+            # The dir without state.json: `state` says creating (or stopped, if its
+            # create died), `delete` removes it and whatever cgroup it claimed.
+            state = ContainerState(id=container_id, bundle="", rootfs="")
+            state.half_created = True
+            return state
         try:
             raw = os.read(fd, 64 << 20)
         finally:
@@ -219,6 +255,8 @@ class StateStore:
                                  f"delete it with `delete -f {container_id}`") from None
 
     def status(self, state: ContainerState) -> str:
+        if state.half_created:
+            return CREATING if self._being_created(state.id) else STOPPED
         if not is_alive(state.pid, state.starttime):
             return STOPPED
         if os.path.exists(os.path.join(self.path(state.id), FIFO_NAME)):
@@ -236,7 +274,7 @@ class StateStore:
                 validate_id(name)
             except RuntimeFailure:
                 continue
-            if os.path.isfile(os.path.join(self.root, name, STATE_FILE)):
+            if self._is_dir(name):  # half-created ones too: they hold the id
                 result.append(name)
         return result
 

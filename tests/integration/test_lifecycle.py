@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 from tests.integration.conftest import ROOT_ONLY
 
@@ -147,6 +149,39 @@ def test_list_formats(rt) -> None:
     listed = json.loads(rt("list", "-f", "json", check=True).stdout)
     assert cid in [item["id"] for item in listed]
     assert cid in rt("list", "-q", check=True).stdout.split()
+
+
+def test_a_half_created_container_is_listed_stated_and_deleted(rt) -> None:
+    # What a create leaves when it is killed before state.json: its dir (0700), maybe the
+    # cgroup it claimed in advance. While a create holds the dir's lock, it is creating.
+    import fcntl
+
+    cid = rt.new_id()
+    rt.root.mkdir(parents=True, exist_ok=True)
+    directory = rt.root / cid
+    directory.mkdir(mode=0o700)
+    cgroup = Path("/sys/fs/cgroup/pids/bundlebench") / cid
+    if not Path("/sys/fs/cgroup/pids/cgroup.procs").exists():
+        cgroup = Path("/sys/fs/cgroup/bundlebench") / cid  # cgroup v2
+    cgroup.mkdir(parents=True)
+    (directory / "cgroup.json").write_text(json.dumps(
+        {"version": "v1" if "pids" in cgroup.parts else "v2", "path": str(cgroup),
+         "paths": {"pids": str(cgroup)}, "owned": [str(cgroup)]}))
+    held = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert rt.state(cid)["status"] == "creating"
+        listed = {item["id"]: item for item in json.loads(rt("list", "-f", "json").stdout)}
+        assert listed[cid]["status"] == "creating"
+        again = rt("create", "-b", str(rt.bundle(["true"])), cid)
+        assert again.returncode != 0 and "already exists" in again.stderr
+    finally:
+        os.close(held)  # the create "dies"
+    assert rt.state(cid)["status"] == "stopped"
+    rt("delete", cid, check=True)
+    assert not directory.exists() and not cgroup.exists()
+    gone = rt("state", cid)
+    assert gone.returncode != 0 and "does not exist" in gone.stderr
 
 
 def test_features_document(rt) -> None:
