@@ -21,7 +21,11 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
             mode = os.stat(path).st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o644
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    sweep_stale_temps(path)
+    # The writer's pid in the name: a writer killed before its rename leaves a file that
+    # the next write can tell from one still being written.
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                     dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -34,6 +38,39 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
             os.unlink(temp_name)
         raise
     fsync_directory(directory)
+
+
+def sweep_stale_temps(path: Path) -> list[str]:
+    """Remove the temporary files of writes to ``path`` whose writer has died (killed
+    between write and rename); returns their names. Others' files are left alone."""
+    path = Path(path)
+    prefix = f".{path.name}."
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)) or not entry.is_file(follow_symlinks=False):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def fsync_directory(directory: Path) -> None:
