@@ -72,7 +72,7 @@ class Runtime:
     def kill(self, container_id: str, signal: str | int = "TERM", all: bool = False) -> None:
         """Send a signal (name, SIGNAME or number) to the init, or to every process."""
         try:
-            number = signal_number(signal)
+            number = signal_number(signal, allow_zero=True)
         except ValueError as exc:
             raise RuntimeFailure(str(exc)) from None
         from runtime.kill import kill

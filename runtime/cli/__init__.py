@@ -296,7 +296,8 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
     if command == "kill":
         from runtime.linux.constants import signal_number
         try:
-            number = signal_number(operands[1] if len(operands) > 1 else "TERM")
+            number = signal_number(operands[1] if len(operands) > 1 else "TERM",
+                                   allow_zero=True)  # 0: is it alive? (as runc)
         except ValueError as exc:
             raise RuntimeFailure(str(exc)) from None
         from runtime.kill import kill

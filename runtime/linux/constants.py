@@ -260,8 +260,9 @@ SECCOMP_FLAGS: tuple[str, ...] = (
 DEVICE_TYPES: tuple[str, ...] = ("c", "b", "u", "p")
 
 
-def signal_number(name: str | int) -> int:
-    """Return the number of a signal given as 'TERM', 'SIGTERM', 'RTMIN+3' or '15'.
+def signal_number(name: str | int, allow_zero: bool = False) -> int:
+    """Return the number of a signal given as 'TERM', 'SIGTERM', 'RTMIN+3' or '15'
+    (and 0, the liveness probe of kill(2), when ``allow_zero``).
 
     Raises ValueError with a sentence naming the signal when it is unknown.
     """
@@ -277,6 +278,8 @@ def signal_number(name: str | int) -> int:
             if text in SIGNALS:
                 return SIGNALS[text]
             number = _realtime_signal(text)
+    if allow_zero and number == 0:
+        return 0
     if not 1 <= number <= SIGRTMAX:
         raise ValueError(f"unknown signal {name!r}: use a name such as TERM or a number 1-64")
     return number

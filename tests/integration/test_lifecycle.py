@@ -110,6 +110,9 @@ def test_kill_signal_forms_and_default_term(rt) -> None:
     bad = rt("kill", cid, "NOPE")
     assert bad.returncode != 0 and "NOPE" in bad.stderr
     assert rt.state(cid)["status"] == "running"
+    assert rt("kill", cid, "0").returncode == 0  # runc's liveness probe: nothing is sent
+    assert rt.state(cid)["status"] == "running"
+    assert rt("kill", cid, "65").returncode != 0
 
 
 def test_kill_all_reaches_every_process(rt) -> None:

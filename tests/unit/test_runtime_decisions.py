@@ -52,6 +52,12 @@ def test_bad_signals(bad: str) -> None:
         signal_number(bad)
 
 
+def test_signal_zero_only_where_kill_probes() -> None:
+    assert signal_number("0", allow_zero=True) == 0
+    with pytest.raises(ValueError):
+        signal_number("-1", allow_zero=True)
+
+
 def test_mount_options_like_runc() -> None:
     opts = mounts.parse_options(["nosuid", "strictatime", "mode=755", "size=65536k"])
     assert opts.flags == MS_NOSUID | MS_STRICTATIME
