@@ -527,9 +527,8 @@ class RootfsTree(ScrollView, can_focus=True):
         if node.hidden and node is not self.root:
             name_style += style("rootfs-tree--hidden")
         # Names and link targets come from the rootfs: never raw to the terminal.
-        row += segments(name, name_style, NAME_MAX)
-        if kind == "dir" and node is not self.root:
-            row.append(Segment("/", name_style))
+        slash = "/" if kind == "dir" and node is not self.root else ""
+        row += segments(name + slash, name_style, NAME_MAX)
         if kind == "symlink":
             row.append(Segment(" → ", guide))
             row += segments(entry.link_target or "", name_style, NAME_MAX)
