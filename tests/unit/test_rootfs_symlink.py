@@ -51,8 +51,12 @@ def test_every_symlink_shape_is_refused_alike(tmp_path, host_dir, shape: str) ->
     problems = [p for p in validate(json.loads((bundle / "config.json").read_text()), bundle)
                 if p.pointer == "/root/path" and p.severity == "error"]
     assert [p.message for p in problems] == [sentence + "."]  # the validator's full stop
+    # The workbench opens the bundle for repair, and refuses its rootfs in those words.
+    opened = Bundle.open(bundle)
+    assert opened.rootfs_trouble is not None and opened.rootfs_trouble.message == sentence
+    assert not opened.rootfs_trouble.can_make  # a link is the user's: never replaced
     with pytest.raises(BundleError) as workbench:
-        Bundle.open(bundle)
+        opened.rootfs()
     assert str(workbench.value) == sentence
 
 
