@@ -168,3 +168,15 @@ def content_text(text: str) -> Text:
     for start, end in spans:
         result.stylize(ESCAPE_STYLE, start, end)
     return result
+
+
+def json_text(value: object) -> str:
+    """JSON of a value for a person to read and edit: non-ASCII letters as they are, but
+    every character ``is_unsafe`` rejects as a ``\\uXXXX`` escape (still valid JSON, and
+    it parses back to the same value)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    if not has_unsafe(text):
+        return text
+    return "".join(f"\\u{ord(char):04x}" if is_unsafe(char) else char for char in text)

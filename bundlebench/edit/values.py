@@ -116,7 +116,9 @@ def summary(value: Any, width: int = 40) -> str:
         return "{" + f"{len(value)} field" + ("s" if len(value) != 1 else "") + "}"
     if isinstance(value, list):
         return "[" + f"{len(value)} item" + ("s" if len(value) != 1 else "") + "]"
-    text = json.dumps(value, ensure_ascii=False)
+    from bundlebench.untrusted import json_text  # the config may come from an image
+
+    text = json_text(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

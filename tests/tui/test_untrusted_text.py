@@ -153,3 +153,56 @@ def test_the_guard_catches_a_raw_name(tmp_path: Path, monkeypatch) -> None:
                 assert_nothing_obeyed(app, "raw tree")
 
     asyncio.run(scenario())
+
+
+def hostile_config(bundle: Path) -> None:
+    """A config.json as an image's author could write it: valid JSON, hostile strings."""
+    import json
+
+    config = json.loads((bundle / "config.json").read_text())
+    config["hostname"] = "host\u202eeman"
+    config["process"]["args"] = ["sh", "-c", "echo \x7f\x9b2J"]
+    config["annotations"] = {"org.evil\u2066key\u2069": "v\x9b31m", "note": "\u202eright"}
+    (bundle / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+def test_hostile_config_strings_are_shown_not_obeyed(tmp_path: Path, size) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle")
+    hostile_config(bundle)
+
+    async def scenario() -> None:
+        app = BundlebenchApp(bundle)  # the real validator: its messages quote the values
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot, app)
+            await app.action_switch_to("config")
+            await settle(pilot, app)
+            assert_nothing_obeyed(app, "config screen")
+            screen = app.screen
+            for pointer in ("/hostname", "/process/args/2", "/annotations/note",
+                            "/annotations/org.evil\u2066key\u2069"):
+                await screen.go_to(pointer, focus_value=True)
+                await settle(pilot, app)
+                assert_nothing_obeyed(app, pointer)
+            await screen.action_toggle_raw()
+            await settle(pilot, app)
+            assert screen.showing_raw
+            assert "\u202e" in screen.raw.text  # the text is the file's, unchanged
+            assert_nothing_obeyed(app, "raw editor")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.timeout(120)
+def test_a_broken_config_with_raw_controls_opens_safely(tmp_path: Path) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle")
+    (bundle / "config.json").write_bytes(b'{"ociVersion": "1.3.0", "hostname": "\x1b]2;PWNED\x07')
+
+    async def scenario() -> None:
+        app = BundlebenchApp(bundle, validator=fixed_validator())
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, app)
+            assert_nothing_obeyed(app, "broken config in the raw editor")
+
+    asyncio.run(scenario())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.text import Text
@@ -22,6 +21,8 @@ from bundlebench.edit.values import (
 from bundlebench.spec.problems import Problem
 from bundlebench.tui.widgets.config_collection import ArrayEditor, ObjectEditor
 from bundlebench.tui.widgets.config_messages import EditRequest
+from bundlebench.tui.widgets.safe_lines import SafeInput
+from bundlebench.untrusted import json_text, styled
 
 SEVERITY_STYLE = {"error": ("✖", "bold red"), "warning": ("⚠", "bold yellow")}
 
@@ -34,9 +35,9 @@ def problems_text(problems: list[Problem]) -> Text:
         if text:
             text.append("\n")
         text.append(f"{icon} ", style=style)
-        text.append(problem.message)
+        text.append_text(styled(problem.message))
         if problem.hint:
-            text.append(f" {problem.hint}", style="dim")
+            text.append_text(styled(f" {problem.hint}", style="dim"))
     return text
 
 
@@ -87,7 +88,7 @@ class FieldForm(Vertical):
         self.show_problems(problems)
 
     def _build(self, in_array: bool, label: str) -> list[Widget]:
-        title = Text(label, style="bold")
+        title = styled(label, 200, style="bold")
         title.append(f"  {describe_type(self.schema, self.value)}", style="dim")
         widgets: list[Widget] = [Static(title, id="field-title")]
         # Events from an editor of a previous field must not edit this one.
@@ -106,7 +107,7 @@ class FieldForm(Vertical):
     def _editor(self) -> Widget | None:
         kind, value, schema = self.kind, self.value, self.schema
         if kind == "string":
-            return Input(value, id="field-value")
+            return SafeInput(value, id="field-value")
         if kind in ("integer", "number"):
             low, high = bounds(schema)
             hint = "" if low is None and high is None else f"{low} … {high}"
@@ -128,7 +129,7 @@ class FieldForm(Vertical):
             return ArrayEditor(self.pointer, value, schema, self.array_highlight)
         if kind == "object":
             return ObjectEditor(self.pointer, value, schema)
-        return Input(json.dumps(value, ensure_ascii=False), id="field-value",
+        return SafeInput(json_text(value), id="field-value",
                      placeholder="a JSON value", classes="json-value")
 
     def _element_actions(self, in_array: bool) -> Horizontal:
@@ -165,7 +166,7 @@ class FieldForm(Vertical):
 
     def _local(self, message: str) -> None:
         local = self.query_one("#field-local", Static)
-        local.update(Text(message, style="bold red"))
+        local.update(styled(message, style="bold red"))
         local.display = bool(message)
 
     def on_input_changed(self, event: Input.Changed) -> None:

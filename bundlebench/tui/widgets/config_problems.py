@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 from bundlebench.spec.problems import Problem
 from bundlebench.tui.widgets.config_form import SEVERITY_STYLE
 from bundlebench.tui.widgets.config_messages import NavigateRequest
+from bundlebench.untrusted import styled
 
 
 def counts_text(problems: list[Problem]) -> str:
@@ -56,8 +57,9 @@ def _option(index: int, problem: Problem) -> Option:
     icon, style = SEVERITY_STYLE.get(problem.severity, ("•", ""))
     text = Text()
     text.append(f"{icon} ", style=style)
-    text.append(problem.pointer or "/", style="bold")
-    text.append("  " + problem.message)
+    # Messages quote the config's keys and values: shown, never obeyed.
+    text.append_text(styled(problem.pointer or "/", 200, style="bold"))
+    text.append_text(styled("  " + problem.message))
     if problem.hint:
-        text.append("  " + problem.hint, style="dim")
+        text.append_text(styled("  " + problem.hint, style="dim"))
     return Option(text, id=str(index))

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from bundlebench.tui.widgets.safe_lines import SafeTextArea
+
 # One JSON token per match; a string followed by ':' is an object key.
 _TOKEN = re.compile(
     r'(?P<string>"(?:[^"\\]|\\.)*"?)(?P<colon>\s*:)?'
@@ -41,8 +43,9 @@ def json_highlights(line: str) -> list[tuple[int, int, str]]:
     return found
 
 
-class JsonTextArea(TextArea):
-    """A TextArea that highlights JSON without needing tree-sitter."""
+class JsonTextArea(SafeTextArea):
+    """A TextArea that highlights JSON without needing tree-sitter, and never passes a
+    control or bidi character of the file to the terminal."""
 
     def _build_highlight_map(self) -> None:
         self._line_cache.clear()

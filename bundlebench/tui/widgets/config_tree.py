@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -14,6 +13,7 @@ from textual.widgets.tree import TreeNode
 from bundlebench.edit.pointer import child, parent, parse
 from bundlebench.edit.values import element_hint, summary
 from bundlebench.spec.problems import Problem
+from bundlebench.untrusted import styled
 
 MARKS = {"error": ("✖ ", "bold red"), "warning": ("⚠ ", "bold yellow")}
 
@@ -117,14 +117,13 @@ class ConfigTree(Tree[str]):
         if isinstance(key, int):
             text.append(f"[{key}]", style="dim")
         else:
-            # A key with a newline or a control character would break the line.
-            shown = key if key.isprintable() else json.dumps(key, ensure_ascii=False)
-            text.append(shown, style="bold")
+            # Keys come from the file (an image's author may have written them).
+            text.append_text(styled(key, 120, style="bold"))
         if isinstance(value, dict | list):
             text.append(" " + summary(value), style="dim")
             hint = element_hint(value)
             if hint:
-                text.append(" " + hint, style="italic")
+                text.append_text(styled(" " + hint, 80, style="italic"))
         else:
             text.append(": ")
             text.append(summary(value), style=_value_style(value))
