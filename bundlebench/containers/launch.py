@@ -109,10 +109,10 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
     os.makedirs(root, mode=0o700, exist_ok=True)
     if os.path.isdir(os.path.join(root, container_id)):
         raise BundlebenchError(f"container {container_id!r} already exists: choose another id")
-    try:
+    try:  # a bundle launched as it is needs no record (`bundlebench run` makes none)
         private = records.write_record(
             root, container_id, bundle.path, options.as_record(),
-            private_config(effective, bundle) if changed else None)
+            private_config(effective, bundle), edited) if changed else None
     except OSError as error:
         raise BundlebenchError(f"could not record {container_id} under {root}: "
                                f"{error.strerror}") from None
@@ -121,9 +121,11 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
                         attach_first=attach_first, start=options.start,
                         remove_on_exit=options.remove_on_exit)
     except ShimError as error:
-        records.remove_record(root, container_id)
+        if changed:
+            records.remove_record(root, container_id)
         raise BundlebenchError(f"could not launch {container_id}: {error}") from None
-    records.mark_made(root, container_id)
+    if changed:
+        records.mark_made(root, container_id)
     return Launched(container_id, root, result.init_pid, result.shim_pid, edited=changed)
 
 

@@ -25,7 +25,7 @@ class ContainerRow:
     signal: str | None = None
     attachable: bool = False
     this_bundle: bool = False
-    edited: bool = False  # launched with a config other than its bundle's file
+    edited: bool = False  # launched with a config other than its bundle's file says
 
     @property
     def status_text(self) -> str:
@@ -60,7 +60,7 @@ def list_containers(root: str, bundle: Path | None = None) -> list[ContainerRow]
             exit_code=record.get("exit_code"), signal=record.get("signal"),
             attachable=os.path.exists(os.path.join(state_dir, ATTACH_SOCKET)),
             this_bundle=here is not None and _same(bundle_path, here),
-            edited=bool(launch.get("edited"))))
+            edited=bool(launch.get("changed"))))
     rows.sort(key=lambda row: (not row.this_bundle, row.created, row.id))
     return rows
 

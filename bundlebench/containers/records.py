@@ -9,8 +9,10 @@
 "@" is not allowed in a container id, so the runtime never takes this directory for a
 container and no container can ever be called that. The private bundle holds only
 config.json: its root.path is the real rootfs's absolute path, so the bundle's own files
-stay as they are. A record goes with its container (``remove_record``); records whose
-container was deleted by someone else are pruned when the root is listed.
+stay as they are. A record is made when the launched config is not the bundle's file, or when
+the workbench first notes a transition; it goes with its container (``remove_record``),
+and records whose container was deleted by someone else are pruned when the root is
+listed.
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ def private_bundle_dir(root: str, container_id: str) -> str:
 
 
 def write_record(root: str, container_id: str, bundle: Path, options: dict[str, Any],
-                 config: dict[str, Any] | None) -> str | None:
+                 config: dict[str, Any] | None, edited: bool = False) -> str | None:
     """Write the record of a launch; with ``config``, the private bundle too.
+
+    ``edited``: the config holds edits that were not saved (not only the launch's options).
 
     Returns the private bundle's directory, or None when the bundle itself is launched.
     """
@@ -57,7 +61,8 @@ def write_record(root: str, container_id: str, bundle: Path, options: dict[str, 
         os.mkdir(private, 0o700)
         write_atomic(Path(private, "config.json"),
                      json.dumps(config, indent="\t").encode() + b"\n", mode=0o600)
-    record = {"bundle": str(bundle), "edited": config is not None, "options": options,
+    record = {"bundle": str(bundle), "changed": config is not None, "edited": edited,
+              "options": options,
               "launched": time.time(), "transitions": []}
     _save(base, record)
     return private
@@ -85,13 +90,20 @@ def read_record(root: str, container_id: str) -> dict[str, Any] | None:
 
 
 def add_transition(root: str, container_id: str, what: str) -> None:
-    """Note a transition (``what`` in a few words) in the container's record, if it has one."""
+    """Note a transition (``what`` in a few words) in the container's record; a container
+    launched without one (its own bundle, or by another program) gets one now."""
     record = read_record(root, container_id)
+    base = record_dir(root, container_id)
     if record is None:
-        return
+        if not os.path.isdir(os.path.join(root, container_id)):
+            return
+        record = {"bundle": "", "changed": False, "edited": False, "options": {},
+                  "made": True,
+                  "transitions": []}
     record["transitions"].append({"at": time.time(), "what": what})
     with contextlib.suppress(OSError):
-        _save(record_dir(root, container_id), record)
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        _save(base, record)
 
 
 def mark_made(root: str, container_id: str) -> None:

@@ -372,6 +372,7 @@ def test_unsaved_hostname_goes_with_the_container_not_to_disk(demo) -> None:
             hostname = next(s for s in lifecycle.steps if s.step == "hostname")
             assert hostname.pointer == "/hostname"
             assert "edited-host" in hostname.syscall
+            assert "created with unsaved edits" in screen_text(app)
             assert (root / RECORDS_DIR / cid / "bundle" / "config.json").exists()
             await delete_and_wait(pilot, app, cid)
             assert not (root / RECORDS_DIR / cid).exists()

@@ -154,3 +154,54 @@ def test_a_flood_never_freezes_the_app() -> None:
             assert pane.frames <= 35 * elapsed + 5  # coalesced: about 30 frames a second
 
     run(scenario())
+
+
+@pytest.mark.usefixtures("private_state")
+def test_an_unsaved_rootless_config_is_what_launch_validates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Config: make rootless', then launch the edited version as a plain user: no 'needs
+    root' (the bug was that the file on disk was validated and launched)."""
+    import bundlebench.containers.launch as launch
+    import shim
+    from bundlebench.bundle.config import ConfigDocument
+    from bundlebench.edit import EditSession, actions
+    from bundlebench.tui.screens.containers_launch import UnsavedEditsDialog
+
+    def no_shim(*args, **kwargs):
+        raise shim.ShimError("no shim in this test")
+
+    monkeypatch.setattr(launch.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(launch.os, "getegid", lambda: 1000)
+    monkeypatch.setattr(shim, "launch", no_shim)
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="bb-rootless-"))  # searchable by "uid 1000"
+    base.chmod(0o755)
+    bundle = make_bundle(base, default_config())
+    for path in (bundle, bundle / "rootfs"):
+        path.chmod(0o755)
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, tmp_path / "root")
+        actions.make_rootless(EditSession(app.bundle.config), uid=1000, gid=1000)
+        app.dirty = True
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("l")
+            await wait_for(pilot, lambda: isinstance(app.screen, UnsavedEditsDialog),
+                           what="the question")
+            await pilot.press("e")
+            dialog = await wait_for(pilot, lambda: not isinstance(app.screen,
+                                                                   UnsavedEditsDialog)
+                                    and app.screen, what="the launch dialog")
+            dialog.action_submit()
+            await wait_for(pilot, lambda: "no shim in this test" in screen_text(app),
+                           what="the launch to reach the shim")
+            assert "needs root" not in screen_text(app)
+
+    try:
+        run(scenario())
+        assert ConfigDocument.load(bundle / "config.json").data == default_config()
+    finally:
+        shutil.rmtree(base)

@@ -78,6 +78,13 @@ def test_the_saved_config_launches_the_bundle_itself(bundle: Path, tmp_path: Pat
     call, = shim
     assert not launched.edited and call["bundle"] == str(bundle)
     assert call["start"] is False and call["remove_on_exit"] is True
+    assert not Path(tmp_path / "root", records.RECORDS_DIR).exists()  # no record needed
+
+    launched = launch_bundle(bundle, root=str(tmp_path / "root"),
+                             options=LaunchOptions(container_id="web3", args=["true"]))
+    assert launched.edited and shim[-1]["config"]["process"]["args"] == ["true"]
+    record = records.read_record(str(tmp_path / "root"), "web3")
+    assert record["changed"] and not record["edited"]  # overrides, no unsaved edits
 
 
 def test_options_change_a_copy_of_the_config() -> None:

@@ -9,6 +9,7 @@ namespaces itself: launches go through the shim, execs through a runtime process
 from __future__ import annotations
 
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from bundlebench.tui.widgets.terminal_pane import TerminalPane
 from bundlebench.untrusted import markup, styled
 
 POLL_SECONDS = 1.0
+MESSAGES_SHOWN = 3
 
 
 def describe_exit(container_id: str, record: dict[str, Any] | None) -> str:
@@ -95,6 +97,7 @@ field of the launched config behind it, and the transitions since.
         self.attached_id: str | None = None
         self._select_next: str | None = None
         self._execs = 0
+        self._messages: deque[Text] = deque(maxlen=MESSAGES_SHOWN)
 
     # -- where things are ---------------------------------------------------------------
     @property
@@ -180,15 +183,19 @@ field of the launched config behind it, and the transitions since.
             lifecycle.show(self.root, row.id, row.status_text)
 
     def say(self, message: str, severity: str = "information") -> None:
-        """Show a message under the list (and as a notification for errors).
+        """Show a message under the list, below the few before it (actions and their
+        outcomes arrive in any order), and as a notification for errors.
 
         Messages carry ids, paths and the runtime's words about them: every line is
         shown as untrusted text, never as markup.
         """
         style = {"error": "bold red", "warning": "yellow"}.get(severity, "")
         lines = message.split("\n")
-        shown = Text("\n").join(styled(line, 400, style=style) for line in lines)
-        self.query_one("#containers-message", Static).update(shown)
+        self._messages.append(Text("\n").join(styled(line, 400, style=style)
+                                               for line in lines))
+        shown = [Text(str(old), style="dim") for old in list(self._messages)[:-1]]
+        shown.append(self._messages[-1])
+        self.query_one("#containers-message", Static).update(Text("\n").join(shown))
         if severity != "information":
             self.notify("\n".join(markup(line, 400) for line in lines),
                         severity=severity)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from bundlebench.spec.problems import Problem
+from bundlebench.untrusted import styled
 
 SIGNALS = (
     ("TERM", "ask it to end (the default of kill)"),
@@ -35,7 +37,7 @@ class SignalPicker(ModalScreen[str | None]):
         background: $surface; padding: 0 1; }
     SignalPicker OptionList { height: auto; max-height: 14; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="signal.cancel")]
 
     def __init__(self, container_id: str) -> None:
         super().__init__()
@@ -43,7 +45,9 @@ class SignalPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Send a signal to {self.container_id}")
+            title = Text("Send a signal to ")
+            title.append_text(styled(self.container_id, 60, style="bold"))
+            yield Static(title)
             yield OptionList(*(Option(f"SIG{name:<6} {what}", id=name) for name, what in SIGNALS),
                              id="signal-list")
 

@@ -61,8 +61,9 @@ def read_lifecycle(root: str, container_id: str, status: str | None = None) -> L
     except RuntimeFailure:
         created = ""
     if created:  # the runtime's times are UTC, and so are the record's
-        transitions.append((created[11:19], "created with the edited config (not saved)"
-                            if record.get("edited") else "created"))
+        how = ("created with unsaved edits" if record.get("edited") else
+               "created with the launch's overrides" if record.get("changed") else "created")
+        transitions.append((created[11:19], how))
     for item in record.get("transitions", []):
         if isinstance(item, dict) and isinstance(item.get("at"), int | float):
             moment = time.strftime("%H:%M:%S", time.gmtime(item["at"]))
