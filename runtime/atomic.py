@@ -27,4 +27,9 @@ def write_file(path: str, data: bytes, mode: int = 0o644) -> None:
 
 
 def write_pid_file(path: str, pid: int) -> None:
-    write_file(os.path.abspath(path), str(pid).encode())
+    """Write --pid-file; an error names that file, not the temp file beside it."""
+    path = os.path.abspath(path)
+    try:
+        write_file(path, str(pid).encode())
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write the pid file: {exc.strerror}", path) from None

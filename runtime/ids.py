@@ -5,7 +5,7 @@ from __future__ import annotations
 from runtime.errors import RuntimeFailure
 
 _ALLOWED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-")
-MAX_ID_LENGTH = 1024
+MAX_ID_LENGTH = 255  # NAME_MAX: the id names a state dir and a cgroup dir
 
 
 def validate_id(container_id: str) -> str:

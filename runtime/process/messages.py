@@ -69,8 +69,12 @@ class Channel:
 
     # --- child ---------------------------------------------------------------------------
     def send(self, kind: str, payload: str = "") -> None:
-        text = (kind + " " + payload.replace("\n", " ")).strip() + "\n"
-        os.write(self.up_w, text.encode()[:4000])
+        line = (kind + " " + payload.replace("\n", " ")).strip().encode()
+        if len(line) >= MAX_LINE:
+            # Cut the text, never the newline: one write below PIPE_BUF stays whole, and
+            # a line without its end would leave the parent with no reason at all.
+            line = line[:MAX_LINE - 4].decode(errors="ignore").encode() + "…".encode()
+        os.write(self.up_w, line + b"\n")
 
     def wait_reply(self) -> str:
         """The parent's next reply line ('' when the parent is gone)."""
@@ -123,6 +127,9 @@ class Channel:
         for sock in (self.sock_parent, self.sock_child):
             if sock is not None:
                 sock.close()
+
+
+MAX_LINE = 4000  # bytes of one message line, newline included (PIPE_BUF is 4096)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -66,6 +66,24 @@ def test_preserve_fds_beyond_the_open_file_limit(rt, count: str) -> None:
     assert_refused(rt, result, cid, "--preserve-fds", "open-file limit")
 
 
+def test_a_child_error_longer_than_a_message_keeps_its_reason(rt) -> None:
+    # The init's error names args[0]; at 4 KiB it is longer than one message line.
+    cid = rt.new_id()
+    config = rt.config(["/bin/" + "a" * 200 + "/" + "b" * 4300])
+    result = rt("create", "-b", str(rt.bundle(config=config)), cid)
+    assert_refused(rt, result, cid, "process.args[0]", "…")
+    assert "without a reason" not in result.stderr
+
+
+def test_pid_file_in_a_missing_directory_names_the_pid_file(rt, tmp_path) -> None:
+    cid = rt.new_id()
+    pid_file = tmp_path / "no" / "such" / "pid"
+    result = rt("create", "--pid-file", str(pid_file), "-b", str(rt.bundle(["sleep", "9"])),
+                cid)
+    assert_refused(rt, result, cid, str(pid_file), "pid file")
+    assert ".tmp" not in result.stderr
+
+
 def test_missing_rootfs(rt) -> None:
     cid = rt.new_id()
     config = rt.config(["true"])

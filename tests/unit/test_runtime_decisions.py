@@ -29,12 +29,12 @@ from runtime.process import setup as process
 from runtime.process import waiting
 
 
-@pytest.mark.parametrize("good", ["a", "web1", "A_b+c.d-e", "x" * 1024, "1.2.3"])
+@pytest.mark.parametrize("good", ["a", "web1", "A_b+c.d-e", "x" * 255, "1.2.3"])
 def test_valid_ids(good: str) -> None:
     assert validate_id(good) == good
 
 
-@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a b", "é", "x" * 1025, "a\nb", "$x"])
+@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a b", "é", "x" * 256, "a\nb", "$x"])
 def test_invalid_ids(bad: str) -> None:
     with pytest.raises(RuntimeFailure):
         validate_id(bad)
