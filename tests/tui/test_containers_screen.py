@@ -205,3 +205,43 @@ def test_an_unsaved_rootless_config_is_what_launch_validates(
         assert ConfigDocument.load(bundle / "config.json").data == default_config()
     finally:
         shutil.rmtree(base)
+
+
+class WidgetsApp(App[None]):
+    """The lifecycle view and the inspector alone, fed by hand."""
+
+    def compose(self) -> ComposeResult:
+        from bundlebench.tui.widgets.inspector import Inspector
+        from bundlebench.tui.widgets.lifecycle import LifecycleView
+
+        yield LifecycleView(id="lifecycle")
+        yield Inspector(id="inspector")
+
+
+def test_container_text_is_shown_never_obeyed() -> None:
+    from bundlebench.containers import inspect
+    from bundlebench.spec.steps import ExplainedStep
+    from bundlebench.tui.widgets.inspector import Inspector, Snapshot
+    from bundlebench.tui.widgets.lifecycle import LifecycleView
+
+    hostile = "[bold]evil[/bold]\x1b]0;pwned\x07"
+
+    async def scenario() -> None:
+        app = WidgetsApp()
+        async with app.run_test(size=(160, 50)) as pilot:
+            lifecycle = app.query_one(LifecycleView)
+            lifecycle.show_steps([ExplainedStep("hostname", "Hostname", f"sethostname({hostile})",
+                                                "ok", 3, "why", "/hostname")])
+            inspector = app.query_one(Inspector)
+            inspector.query_one("#inspector-body").display = True
+            snapshot = Snapshot(pid=1, processes=[inspect.ProcessRow(0, 1, "root", hostile,
+                                                                     0.0, 0)])
+            inspector._show_processes(snapshot)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "sethostname([bold]evil[/bold]\\x1b]0;pwned\\x07)" in text
+            # the timeline's cell, the step's detail, the process's command line
+            assert text.count("[bold]evil[/bold]\\x1b]0;pwned\\x07") == 3
+            assert "\x1b]0;" not in text
+
+    run(scenario())

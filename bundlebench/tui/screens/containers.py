@@ -28,7 +28,7 @@ from bundlebench.tui.widgets.containers_list import ContainersTable
 from bundlebench.tui.widgets.inspector import Inspector
 from bundlebench.tui.widgets.lifecycle import LifecycleView
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
-from bundlebench.untrusted import markup, styled
+from bundlebench.untrusted import markup, styled, visible
 
 POLL_SECONDS = 1.0
 MESSAGES_SHOWN = 3
@@ -210,7 +210,7 @@ field of the launched config behind it, and the transitions since.
         await holder.remove_children()
         state_dir = self.state_dir(container_id)
         pane = TerminalPane(lambda rows, cols: AttachTransport(state_dir), id="terminal-pane")
-        pane.border_title = container_id
+        pane.border_title = markup(container_id, 60)
         self.attached_id = container_id
         self.query_one("#terminal-empty").display = False
         await holder.mount(pane)
@@ -283,7 +283,7 @@ field of the launched config behind it, and the transitions since.
             return
         self._execs += 1
         argv = exec_argv(self.root, row.id, ["sh"])
-        name = f"exec {self._execs} · {row.id}"
+        name = f"exec {self._execs} · {visible(row.id, 60)}"
         pane = TerminalPane(lambda rows, cols: PtyTransport(argv, rows, cols),
                             name=name, classes="exec-pane")
         tab_id = f"tab-exec-{self._execs}"

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from bundlebench.containers import inspect
 from bundlebench.containers.listing import ContainerRow
+from bundlebench.untrusted import styled
 
 REFRESH_SECONDS = 1.0
 
@@ -183,8 +184,11 @@ class Inspector(Vertical):
         table = self.query_one("#inspector-processes", DataTable)
         table.clear()
         for row in snapshot.processes:
-            table.add_row(str(row.pid), row.user, f"{row.cpu:.1f}", _mib(row.rss),
-                          "  " * row.depth + ("└ " if row.depth else "") + row.command[:80])
+            # A container's command lines and names are its own: shown, never markup.
+            command = Text("  " * row.depth + ("└ " if row.depth else ""))
+            command.append_text(styled(row.command, 80))
+            table.add_row(str(row.pid), styled(row.user, 32), f"{row.cpu:.1f}", _mib(row.rss),
+                          command)
 
     def _show_namespaces(self, snapshot: Snapshot) -> None:
         table = self.query_one("#inspector-namespaces", DataTable)
@@ -214,11 +218,12 @@ class Inspector(Vertical):
         misc.append("gid map ", style="bold")
         misc.append(f"{_maps(snapshot.gid_map)}\n")
         misc.append("cgroup  ", style="bold")
-        misc.append(snapshot.cgroup or "—")
+        misc.append_text(styled(snapshot.cgroup or "—", 200))
         self.query_one("#inspector-misc", Static).update(misc)
 
     def _show_mounts(self, snapshot: Snapshot) -> None:
         table = self.query_one("#inspector-mounts", DataTable)
         table.clear()
         for mount in snapshot.mounts:
-            table.add_row(mount.target, mount.fstype, mount.source, mount.options)
+            table.add_row(styled(mount.target, 120), styled(mount.fstype, 32),
+                          styled(mount.source, 120), styled(mount.options, 200))

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from bundlebench.spec.steps import ExplainedStep, explain
+from bundlebench.untrusted import styled
 
 
 @dataclass
@@ -179,10 +180,10 @@ class LifecycleView(Vertical):
         for number, step in enumerate(steps, 1):
             style = "green" if step.ok else "yellow" if step.result == "skipped" else "bold red"
             result = Text(step.result, style=style)
-            syscall = step.syscall if len(step.syscall) <= 90 else step.syscall[:89] + "…"
+            # The syscall's text holds the config's values (paths, hostname): untrusted.
             at = "" if step.at_ms is None else f"{step.at_ms:.2f}"
             table.add_row(str(number), at, str(step.pid or ""), step.title, result,
-                          str(step.micros), syscall)
+                          str(step.micros), styled(step.syscall, 90))
         self._set_empty(not steps)
         if steps:
             self._describe(0)
@@ -197,11 +198,15 @@ class LifecycleView(Vertical):
         step = self.steps[index]
         text = Text()
         text.append(f"{step.title}", style="bold")
-        text.append(f"  {step.syscall} → {step.result}, {step.micros} µs\n", style="dim")
+        text.append("  ")
+        text.append_text(styled(step.syscall, 400, style="dim"))
+        text.append(f" → {step.result}, {step.micros} µs\n", style="dim")
         text.append(step.explanation)
         self.query_one("#lifecycle-explanation", Static).update(text)
         pointer = step.pointer or "(no config field)"
-        self.query_one("#lifecycle-pointer", Static).update(f"caused by {pointer}")
+        shown = Text("caused by ")
+        shown.append_text(styled(pointer, 200))  # a pointer may hold the config's own keys
+        self.query_one("#lifecycle-pointer", Static).update(shown)
         self.query_one("#lifecycle-go", Button).disabled = not step.pointer
 
     @property
