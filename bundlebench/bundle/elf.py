@@ -53,7 +53,15 @@ def is_elf(prefix: bytes) -> bool:
 
 
 def read_elf(fd: int) -> ElfInfo:
-    """Parse the ELF file open at ``fd`` (read with pread; the position is untouched)."""
+    """Parse the ELF file open at ``fd`` (read with pread; the position is untouched).
+    A malformed header is an ElfError: the file comes from the rootfs, anything goes."""
+    try:
+        return _read_elf(fd)
+    except (struct.error, OverflowError) as error:
+        raise ElfError(f"a malformed ELF header ({error})") from None
+
+
+def _read_elf(fd: int) -> ElfInfo:
     ident = os.pread(fd, 64, 0)
     if len(ident) < 52 or ident[:4] != ELF_MAGIC:
         raise ElfError("not an ELF file")
@@ -73,8 +81,8 @@ def read_elf(fd: int) -> ElfInfo:
         machine=_MACHINES.get(e_machine, f"machine {e_machine}"),
         type=_TYPES.get(e_type, f"type {e_type}"),
     )
-    if e_phnum == 0 or e_phentsize * e_phnum > MAX_READ:
-        return info
+    if e_phnum == 0 or e_phentsize * e_phnum > MAX_READ or e_phentsize < (56 if is64 else 32):
+        return info  # no program headers to read (or entries too small to be any)
     table = os.pread(fd, e_phentsize * e_phnum, e_phoff)
     segments = []
     for i in range(e_phnum):
