@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -129,9 +130,8 @@ def test_a_truncated_elf_program_table_is_an_elf_error(tmp_path: Path) -> None:
     bad.write_bytes(bytes(data))
     fd = os.open(bad, os.O_RDONLY)
     try:
-        try:
+        # Refused in words, or read as having no program headers: both fine.
+        with contextlib.suppress(ElfError):
             read_elf(fd)
-        except ElfError:
-            pass  # refused in words, or read as having no program headers: both fine
     finally:
         os.close(fd)
