@@ -29,6 +29,16 @@ def _mountinfo() -> set[str]:
         return {" ".join(line.split()[3:5]) for line in handle}
 
 
+def _made_by_the_suite(entry: str, dirs: list[Path]) -> bool:
+    """Whether a mountinfo entry ("root mountpoint") lies in the suite's own dirs (its
+    session dir, runtime root, pytest's tmp dirs) or names one of its containers."""
+    import tempfile
+    places = [str(d) for d in dirs] + [os.path.join(tempfile.gettempdir(), "pytest-of-")]
+    if any(place in entry for place in places):
+        return True
+    return any(cid in entry for cid in SESSION_IDS)
+
+
 def _rooted_in(roots: list[Path]) -> list[int]:
     """Pids whose root dir is one of roots (a pivoted root reads as '/', so compare inodes)."""
     keys = set()
@@ -103,7 +113,10 @@ def no_leaks(session_dir: Path, runtime_root: Path) -> Iterator[None]:
     time.sleep(0.2)
     leaked_cgroups = sorted(path for path in _bundlebench_cgroups() - cgroups_before
                             if os.path.basename(path) in SESSION_IDS)
-    leaked_mounts = _mountinfo() - before
+    # Only what the suite made counts: others on the host (podman's /run/netns, a desktop's
+    # automounter) may mount and unmount meanwhile.
+    leaked_mounts = {entry for entry in _mountinfo() - before
+                     if _made_by_the_suite(entry, [session_dir, runtime_root])}
     leaked_procs = _rooted_in(ROOTFS_DIRS)
     for pid in leaked_procs:  # ours: the suite started them; fail below, but do not leave them
         try:  # noqa: SIM105 (no contextlib on the start path)
