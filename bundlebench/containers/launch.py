@@ -90,6 +90,8 @@ def launch_bundle(bundle_path: Path, container_id: str | None = None, root: str 
     options = options or LaunchOptions()
     bundle = Bundle.open(bundle_path)
     edited = config is not None
+    if not edited:
+        bundle.check()  # a config.json that does not parse: its own sentence, not "N errors"
     base = copy.deepcopy(config if edited else bundle.config.data)
     effective = apply_options(base, options)
     changed = edited or effective != bundle.config.data

@@ -114,3 +114,12 @@ def test_demo_default_dir_is_per_user_cache(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cache/bundlebench/demo-bundle/config.json").exists()
+
+
+def test_run_of_a_config_that_does_not_parse_says_where(tmp_path: Path) -> None:
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "config.json").write_text('{"ociVersion": "1.3.0", "process": {\n')
+    result = run_cli("run", str(tmp_path))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "not valid JSON" in result.stderr and "line 2" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
