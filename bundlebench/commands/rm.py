@@ -19,8 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundlebench.commands._containers import runtime_api, runtime_call
+    from bundlebench.containers import records
 
     api = runtime_api(args.root)
     for container_id in args.container_ids:
         runtime_call(lambda cid=container_id: api.delete(cid, force=args.force))
+        # The workbench's record of the launch (and the private bundle of unsaved edits).
+        records.remove_record(api.root, container_id)
     return 0

@@ -239,8 +239,15 @@ def test_run_detach_ps_attach_exec_kill_rm(rt: Runner) -> None:
         time.sleep(0.05)
     table = bb("ps", "--root", root)
     assert "exit 137" in table.stdout
+    # A launch from the workbench with unsaved edits keeps a record and a private bundle:
+    # rm from the command line removes them too.
+    from bundlebench.containers import records
+    private = records.write_record(root, cid, rt.root, {}, {"ociVersion": "1.3.0"},
+                                   edited=True)
+    assert private is not None and os.path.isdir(records.record_dir(root, cid))
     assert bb("rm", "--root", root, cid).returncode == 0
     assert not (rt.root / cid).exists()
+    assert not os.path.exists(records.record_dir(root, cid))
 
 
 def test_run_foreground_returns_exit_code_and_restores_terminal(rt: Runner) -> None:
