@@ -151,6 +151,11 @@ SPEC: dict[str, Any] = {
 }
 
 _MAX_DEPTH = 64
+# Sizes no container needs, refused at once so that planning (and validate) stay fast:
+# an array of the runtime's fields holds at most this many entries...
+MAX_ITEMS = 10_000
+# ...and a string at most what the kernel takes for one argument or variable.
+MAX_STRING = 128 << 10
 
 
 def problems(config: Any, spec: Any = None, tokens: list[Any] | None = None
@@ -164,6 +169,9 @@ def problems(config: Any, spec: Any = None, tokens: list[Any] | None = None
         if not spec.fits(config):
             yield (json_pointer(tokens),
                    f"{field_label(tokens)} must be {spec.said}, not {json_type_name(config)}")
+        elif spec.name == "string" and len(config) > MAX_STRING:
+            yield (json_pointer(tokens), f"{field_label(tokens)} is {len(config):,} characters "
+                   f"long: the runtime takes at most {MAX_STRING:,}")
         elif spec.low is not None and not spec.low <= config <= spec.high:
             yield json_pointer(tokens), f"{field_label(tokens)} {config!r} is out of range"
         return
@@ -171,6 +179,10 @@ def problems(config: Any, spec: Any = None, tokens: list[Any] | None = None
         if not isinstance(config, list):
             yield (json_pointer(tokens),
                    f"{field_label(tokens)} must be an array, not {json_type_name(config)}")
+            return
+        if len(config) > MAX_ITEMS:
+            yield (json_pointer(tokens), f"{field_label(tokens)} has {len(config):,} entries: "
+                   f"the runtime takes at most {MAX_ITEMS:,}")
             return
         for index, item in enumerate(config):
             yield from problems(item, spec[0], [*tokens, index])

@@ -26,16 +26,59 @@ def validate(
     reports is dropped, so each mistake is told once. ``bundle_dir`` lets the semantic
     checks look at root.path and inside the rootfs.
     """
+    whole = config
+    config = _bounded(config)
     problems = schema_problems(config)
     if schema_only or not isinstance(config, dict):
-        return problems
+        return collapse(problems)
     from bundlebench.spec.checks import run_checks
 
     reported = {p.pointer for p in problems}
     problems.extend(p for p in run_checks(config, bundle_dir) if p.pointer not in reported)
     if bundle_dir is None:
-        return problems
-    return merge_runtime(problems, runtime_problems(config, bundle_dir))
+        return collapse(problems)
+    # The runtime sees the whole config: its size rules refuse what _bounded cut.
+    return collapse(merge_runtime(problems, runtime_problems(whole, bundle_dir)))
+
+
+SHOWN_ALIKE = 10  # problems of one kind shown before "and N more like these"
+
+
+def collapse(problems: list[Problem]) -> list[Problem]:
+    """At most SHOWN_ALIKE problems per field pattern (array indexes as *) and severity,
+    then one that counts the rest: 50,000 bad entries are not 50,000 lines."""
+    counts: dict[tuple[str, str], int] = {}
+    kept: list[Problem] = []
+    for problem in problems:
+        key = (problem.severity, _pattern(problem.pointer))
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= SHOWN_ALIKE:
+            kept.append(problem)
+    for (severity, pattern), count in counts.items():
+        if count > SHOWN_ALIKE:
+            at = next(p for p in kept if (p.severity, _pattern(p.pointer)) == (severity, pattern))
+            kept.insert(kept.index(at) + SHOWN_ALIKE, Problem(
+                at.pointer, severity, f"And {count - SHOWN_ALIKE:,} more {severity}s like "
+                f"these at {pattern}.", "Fix the ones shown and validate again."))
+    return kept
+
+
+def _pattern(pointer: str) -> str:
+    return "/".join("*" if part.isdigit() else part for part in pointer.split("/"))
+
+
+def _bounded(value: Any, depth: int = 0) -> Any:
+    """A copy with every array cut to the runtime's MAX_ITEMS: the schema and the checks
+    stay fast, and the runtime's own rule says the array is too long."""
+    from runtime.shape import MAX_ITEMS
+
+    if depth > 80:
+        return value
+    if isinstance(value, list):
+        return [_bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
+    if isinstance(value, dict):
+        return {key: _bounded(item, depth + 1) for key, item in value.items()}
+    return value
 
 
 def merge_runtime(problems: list[Problem], runtime: list[Problem]) -> list[Problem]:
@@ -47,13 +90,14 @@ def merge_runtime(problems: list[Problem], runtime: list[Problem]) -> list[Probl
         if item.is_error:
             refusals.setdefault(item.pointer, []).append(item)
     merged: list[Problem] = []
+    shown: set[str] = set()
     for problem in problems:
         if problem.pointer not in refusals:
             merged.append(problem)
-        elif problem.pointer not in {p.pointer for p in merged}:
+        elif problem.pointer not in shown:
             merged += [Problem(r.pointer, r.severity, r.message, problem.hint)
                        for r in refusals[problem.pointer]]
-    shown = {p.pointer for p in merged}
+        shown.add(problem.pointer)
     return merged + [r for r in runtime if r.pointer not in shown or not r.is_error]
 
 
