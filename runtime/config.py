@@ -44,6 +44,8 @@ def load_bundle(bundle: str) -> tuple[dict[str, Any], str, str]:
         raise RuntimeFailure(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(config, dict):
         raise RuntimeFailure(f"{path} must hold a JSON object")
+    from runtime.shape import without_nulls
+    config = without_nulls(config)
     root = config.get("root")
     if not isinstance(root, dict) or not isinstance(root.get("path"), str) or not root["path"]:
         raise RuntimeFailure(f"{path}: root.path is missing: name the rootfs directory")

@@ -63,7 +63,8 @@ def process_plan(proc: dict[str, Any]) -> ProcessPlan:
     umask = user.get("umask")
     return ProcessPlan(
         args=list(proc["args"]), env=env_list_to_dict(proc.get("env") or []),
-        cwd=proc.get("cwd") or "/", uid=int(user.get("uid", 0)), gid=int(user.get("gid", 0)),
+        cwd=proc.get("cwd") or "/", uid=int(user.get("uid") or 0),  # null: 0, as runc reads it
+        gid=int(user.get("gid") or 0),
         additional_gids=[int(g) for g in user.get("additionalGids") or []],
         umask=0o022 if umask is None else int(umask),
         capabilities=capabilities.masks(proc.get("capabilities")),

@@ -205,6 +205,8 @@ def check(config: Any, bundle: str, *, rootless: bool | None = None) -> list[Pro
     first, in the order create meets them; no side effects (nothing is made or written)."""
     if not isinstance(config, dict):
         return [Problem("", ERROR, "config.json must hold a JSON object")]
+    from runtime.shape import without_nulls
+    config = without_nulls(config)  # as load_bundle gives create the config
     rootless = os.geteuid() != 0 if rootless is None else rootless
     problems: list[Problem] = []
     seen: set[str] = set()

@@ -158,6 +158,19 @@ MAX_ITEMS = 10_000
 MAX_STRING = 128 << 10
 
 
+def without_nulls(value: Any, depth: int = 0) -> Any:
+    """The config with every object member that is null dropped: the runtime reads a
+    null field as absent, as runc (Go's JSON) does, so no rule meets a None."""
+    if depth > _MAX_DEPTH:
+        return value
+    if isinstance(value, dict):
+        return {key: without_nulls(item, depth + 1) for key, item in value.items()
+                if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item, depth + 1) for item in value]
+    return value
+
+
 def problems(config: Any, spec: Any = None, tokens: list[Any] | None = None
              ) -> Iterator[tuple[str, str]]:
     """(pointer, sentence) for each value of config that does not have its spec's type."""

@@ -96,7 +96,11 @@ class Context:
             if self.bundle_dir is None:
                 return None
             path = self.bundle_dir / path
-        if not path.is_dir() or self.rootfs_refusal:
+        try:
+            is_dir = path.is_dir()
+        except (OSError, ValueError):  # a name too long, a NUL byte: checks_root says so
+            return None
+        if not is_dir or self.rootfs_refusal:
             return None  # a refused rootfs (a symlink: maybe the host's /) is never read
         return path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import posixpath
 import re
 from collections.abc import Iterator
@@ -76,13 +77,19 @@ def check_root(ctx: Context) -> Iterator[Problem]:
         if ctx.bundle_dir is None:
             return
         host = ctx.bundle_dir / host
-    if not host.exists():
+    try:
+        host.stat()
+    except (OSError, ValueError) as exc:  # missing, a name too long, a NUL byte ...
+        missing = isinstance(exc, OSError) and exc.errno == errno.ENOENT
+        reason = exc.strerror if isinstance(exc, OSError) else "it holds a NUL byte"
         yield error(
             "/root/path",
-            f"root.path {path!r} does not exist ({host}).",
+            f"root.path {path!r} does not exist ({host})." if missing
+            else f"root.path {path!r} cannot be reached: {reason}.",
             "Create the root filesystem there, or point root.path at it.",
         )
-    elif not host.is_dir():
+        return
+    if not host.is_dir():
         yield error(
             "/root/path",
             f"root.path {path!r} is not a directory ({host}).",

@@ -45,7 +45,8 @@ def build_exec_process(config: dict[str, Any], *, args: list[str], process_json:
                                  ) from None
         if not isinstance(proc, dict) or not proc.get("args"):
             raise RuntimeFailure(f"process file {process_json} has no args")
-        return proc
+        from runtime.shape import without_nulls
+        return without_nulls(proc)  # null fields read as absent, as in config.json
     if not args:
         raise RuntimeFailure("exec needs a command to run (or -p process.json)")
     base = dict(config.get("process") or {})
