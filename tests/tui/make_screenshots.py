@@ -23,6 +23,8 @@ from tests.tui.bundles import FIXED_MTIME, build_bundle  # noqa: E402
 OUT = ROOT / "screenshots"
 BUNDLE = Path("/tmp/bundlebench-screenshots/oci-bundle")
 SIZE = (120, 34)
+DEMO = Path("/tmp/bundlebench-screenshots/demo")
+STATE = Path("/tmp/bundlebench-screenshots/state")
 
 
 async def shoot() -> list[Path]:
@@ -60,6 +62,51 @@ async def shoot() -> list[Path]:
     return written
 
 
+async def shoot_containers() -> list[Path]:
+    """The containers screen with a running demo container, the launch dialog and the
+    lifecycle view (root only: it runs a real container, deleted afterwards)."""
+    from bundlebench.bundle.demo import build_demo
+    from bundlebench.containers.control import delete
+    from bundlebench.tui.screens.containers_launch import LaunchDialog
+    from runtime.api import Runtime
+    from tests.tui.containers_host import wait_for
+
+    written: list[Path] = []
+    demo = build_demo(DEMO)
+    app = BundlebenchApp(demo)
+    app.runtime_root = str(STATE)  # a private root: nothing else's containers in the shot
+
+    async def save(name: str) -> None:
+        await pilot.pause(0.3)
+        path = OUT / f"{name}.svg"
+        path.write_text(app.export_screenshot(title=f"bundlebench {demo.name}"))
+        written.append(path)
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("3")
+            await pilot.pause(0.5)
+            await pilot.press("l")
+            dialog = await wait_for(pilot, lambda: isinstance(app.screen, LaunchDialog)
+                                    and app.screen, what="the launch dialog")
+            await save("launch-dialog")
+            dialog.action_submit()
+            screen = await wait_for(pilot, lambda: not isinstance(app.screen, LaunchDialog)
+                                    and app.screen, what="the containers screen")
+            pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")),
+                                                      None), what="the terminal pane")
+            await wait_for(pilot, lambda: "#" in pane.text(), what="the shell prompt")
+            await pilot.press(*"ls /", "enter")
+            await wait_for(pilot, lambda: "proc" in pane.text(), what="the listing")
+            await save("containers-running")
+            screen.action_show_tab("tab-lifecycle")
+            await save("containers-lifecycle")
+    finally:
+        for state in Runtime(str(STATE)).list() if STATE.exists() else []:
+            delete(str(STATE), state["id"])
+    return written
+
+
 def main() -> int:
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -73,6 +120,11 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     for path in asyncio.run(shoot()):
         print(path.relative_to(ROOT))
+    if os.geteuid() == 0:
+        for path in asyncio.run(shoot_containers()):
+            print(path.relative_to(ROOT))
+    else:
+        print("the containers screenshots run a container: run this as root for them")
     shutil.rmtree(BUNDLE.parent, ignore_errors=True)
     return 0
 
