@@ -144,6 +144,13 @@ field of the launched config behind it, and the transitions since.
         self.set_interval(POLL_SECONDS, self.poll)
 
     # -- live status --------------------------------------------------------------------
+    async def follow_bundle(self) -> None:
+        """The app opened another bundle (or the same one again): list for it now."""
+        self.poll()
+
+    async def on_screen_resume(self) -> None:
+        self.poll()
+
     def poll(self) -> None:
         """Read the container list again, off the event loop."""
         self._poll()
