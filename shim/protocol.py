@@ -149,6 +149,25 @@ def _connect(sock: socket.socket, path: str) -> None:
         os.close(dir_fd)
 
 
+def shim_alive(state_dir: str) -> bool | None:
+    """Whether the container's shim runs: True; False when it was started and is gone
+    without ending the way it ends (killed: its pid file stays behind); None when there
+    is no shim (none was started, or it ended and removed its pid file)."""
+    try:
+        with open(os.path.join(state_dir, SHIM_PID_FILE)) as handle:
+            pid = int(handle.read().strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read()
+    except OSError:
+        return False
+    return b"shim" in command  # not a recycled pid
+
+
 def read_exit(state_dir: str) -> dict[str, Any] | None:
     """The exit record the shim wrote, or None while the container runs."""
     try:

@@ -79,8 +79,13 @@ def connect(state_dir: str, container_id: str) -> AttachClient:
             "bundlebench, or it has already ended (`bundlebench ps` shows its status)"
         ) from None
     except (ConnectionRefusedError, ConnectionResetError):
-        from shim.protocol import read_exit
+        from shim.protocol import read_exit, shim_alive
 
+        if shim_alive(state_dir) is False:
+            raise BundlebenchError(
+                f"container {container_id} lost its shim (was it killed?): its terminal "
+                f"cannot be reached any more; `bundlebench rm -f {container_id}` removes it"
+            ) from None
         record = read_exit(state_dir)
         if record is not None:
             raise BundlebenchError(

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from shim.protocol import ATTACH_SOCKET, read_exit
+from shim.protocol import ATTACH_SOCKET, read_exit, shim_alive
 
 STOP_TIMEOUT = 10.0
 
@@ -26,11 +26,14 @@ class ContainerRow:
     attachable: bool = False
     this_bundle: bool = False
     edited: bool = False  # launched with a config other than its bundle's file says
+    shim_gone: bool = False  # its shim was killed: no terminal, no exit code to come
 
     @property
     def status_text(self) -> str:
         if self.status == "stopped" and self.exit_code is not None:
             return f"exited {self.exit_code}" + (f" ({self.signal})" if self.signal else "")
+        if self.shim_gone:
+            return f"{self.status}, shim gone"
         return self.status
 
 
@@ -60,7 +63,7 @@ def list_containers(root: str, bundle: Path | None = None) -> list[ContainerRow]
             exit_code=record.get("exit_code"), signal=record.get("signal"),
             attachable=os.path.exists(os.path.join(state_dir, ATTACH_SOCKET)),
             this_bundle=here is not None and _same(bundle_path, here),
-            edited=bool(launch.get("changed"))))
+            edited=bool(launch.get("changed")), shim_gone=shim_alive(state_dir) is False))
     rows.sort(key=lambda row: (not row.this_bundle, row.created, row.id))
     return rows
 
@@ -97,15 +100,14 @@ def remove_container(root: str, container_id: str, timeout: float = 5.0) -> None
     with that write, so a running container is killed and its shim awaited first.
     """
     from runtime.api import Runtime
-    from shim.protocol import SHIM_PID_FILE
 
     api = Runtime(root)
     state_dir = os.path.join(root, container_id)
     if api.state(container_id)["status"] != "stopped":
         api.kill(container_id, "KILL")
     deadline = time.monotonic() + timeout
+    # A killed shim writes nothing more: wait only for a live one.
     while time.monotonic() < deadline and (
-            os.path.exists(os.path.join(state_dir, SHIM_PID_FILE))
-            or api.state(container_id)["status"] != "stopped"):
+            shim_alive(state_dir) or api.state(container_id)["status"] != "stopped"):
         time.sleep(0.02)
     api.delete(container_id, force=True)

@@ -250,6 +250,34 @@ def test_run_detach_ps_attach_exec_kill_rm(rt: Runner) -> None:
     assert not os.path.exists(records.record_dir(root, cid))
 
 
+def test_a_killed_shim_is_told_and_rm_force_cleans_up(rt: Runner) -> None:
+    from shim.protocol import SHIM_PID_FILE, shim_alive
+
+    cid = rt.new_id("bb")
+    root = str(rt.root)
+    started = bb("run", str(terminal_bundle(rt)), "--id", cid, "--detach", "--root", root)
+    assert started.returncode == 0, started.stderr
+    state_dir = str(rt.root / cid)
+    assert shim_alive(state_dir) is True
+    shim_pid = int((rt.root / cid / SHIM_PID_FILE).read_text())
+    os.kill(shim_pid, 9)
+    deadline = time.monotonic() + 10
+    while shim_alive(state_dir) is not False and time.monotonic() < deadline:
+        time.sleep(0.05)
+    listing = json.loads(bb("ps", "--root", root, "--format", "json").stdout)
+    assert {s["id"]: s for s in listing}[cid]["shim"] == "gone"
+    table = bb("ps", "--root", root)
+    assert "(shim" in table.stdout and "gone)" in table.stdout  # the column may wrap
+    assert f"rm -f {cid}" in table.stderr
+    attach = bb("attach", "--root", root, cid)
+    assert attach.returncode != 0 and "lost its shim" in attach.stderr
+    assert "Traceback" not in attach.stderr
+    started = time.monotonic()
+    assert bb("rm", "-f", "--root", root, cid).returncode == 0
+    assert time.monotonic() - started < 4  # no wait for a shim that will never write
+    assert not (rt.root / cid).exists()
+
+
 def test_run_foreground_returns_exit_code_and_restores_terminal(rt: Runner) -> None:
     cid = rt.new_id("bb")
     bundle = terminal_bundle(rt, ["sh", "-c", "stty size; exit 9"])
