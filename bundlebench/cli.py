@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # a file the command did not expect to be unreadable
         print(f"bundlebench: {os_error_sentence(error)}", file=sys.stderr)
         return 2 if args.func.__module__.endswith(".validate") else 1
+    except Exception as error:  # noqa: BLE001 - a bug: one sentence, never a traceback
+        if os.environ.get("BUNDLEBENCH_DEBUG"):
+            raise
+        print(f"bundlebench: an internal error stopped the command ({visible(error)}): please "
+              "report it as a bug, with the command you ran (BUNDLEBENCH_DEBUG=1 shows where)",
+              file=sys.stderr)
+        return 70  # EX_SOFTWARE
 
 
 def os_error_sentence(error: OSError) -> str:

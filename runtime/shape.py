@@ -158,6 +158,14 @@ MAX_ITEMS = 10_000
 MAX_STRING = 128 << 10
 
 
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def without_nulls(value: Any, depth: int = 0) -> Any:
     """The config with every object member that is null dropped: the runtime reads a
     null field as absent, as runc (Go's JSON) does, so no rule meets a None."""
@@ -182,6 +190,9 @@ def problems(config: Any, spec: Any = None, tokens: list[Any] | None = None
         if not spec.fits(config):
             yield (json_pointer(tokens),
                    f"{field_label(tokens)} must be {spec.said}, not {json_type_name(config)}")
+        elif spec.name == "string" and not _is_text(config):
+            yield (json_pointer(tokens), f"{field_label(tokens)} is not UTF-8 text (it holds "
+                   "an unpaired surrogate \\u escape): write the characters themselves")
         elif spec.name == "string" and len(config) > MAX_STRING:
             yield (json_pointer(tokens), f"{field_label(tokens)} is {len(config):,} characters "
                    f"long: the runtime takes at most {MAX_STRING:,}")

@@ -188,6 +188,12 @@ class Rootfs:
             return self._walk(rel, flags, follow)
         except OSError as error:
             raise _rootfs_error(path, error) from None
+        except (UnicodeEncodeError, ValueError):  # a lone surrogate or a NUL: no such name
+            import errno
+
+            from bundlebench.untrusted import visible
+            raise RootfsError(f"{visible(path)} cannot be a file name (it is not UTF-8 text "
+                              "or holds a NUL byte)", errno_value=errno.ENOENT) from None
 
     def _walk(self, rel: str, flags: int, follow: bool) -> int:
         stack = [os.dup(self._root_fd)]

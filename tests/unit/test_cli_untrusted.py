@@ -58,3 +58,16 @@ def test_new_reports_hostile_tarball_names_escaped(tmp_path: Path) -> None:
         tar.addfile(link)
     result = run_cli("new", str(tmp_path / f"bundle{OSC}"), "--from", str(tarball))
     assert not raw_controls(result.stdout + result.stderr), result.stderr
+
+
+def test_unpaired_surrogates_are_sentences_not_tracebacks(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / "rootfs").mkdir(parents=True)
+    (bundle / "config.json").write_text(
+        '{"ociVersion": "1.3.0", "\\udcff": 1, "annotations": {"\\ud800k": "v\\udfff"},'
+        ' "root": {"path": "rootfs"}, "process": {"args": ["\\ud83d"], "cwd": "/"}}')
+    for form in ("text", "json"):
+        result = run_cli("validate", "--format", form, str(bundle))
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr and not raw_controls(result.stdout)
+        assert "not UTF-8 text" in result.stdout
