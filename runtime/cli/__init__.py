@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     globals_: dict[str, Any] = {}
+    command: str | None = None
     try:
         globals_, command, flags, operands = parse_command_line(args)
         if globals_.get("version"):
@@ -252,6 +253,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OSError as exc:
         message = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        _log(globals_, message)
+        sys.stderr.write(f"{PROG}: {message}\n")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the client, not a traceback
+        if os.environ.get("BUNDLEBENCH_DEBUG"):
+            raise
+        message = (f"internal error in {command or 'the command line'} ({exc}): please report "
+                   "it as a bug (BUNDLEBENCH_DEBUG=1 shows where)")
         _log(globals_, message)
         sys.stderr.write(f"{PROG}: {message}\n")
         return 1
