@@ -269,7 +269,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
               operands: list[str]) -> int:
     if command == "spec":
-        return _spec(flags)
+        from runtime.cli.spec import write_spec
+        return write_spec(flags)
     if command == "features":
         from runtime.features import features
         _print_json(features())
@@ -332,24 +333,6 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
 def _print_json(value: Any) -> None:
     from runtime.jsonlite import dumps
     sys.stdout.write(dumps(value, indent=2) + "\n")
-
-
-def _spec(flags: dict[str, Any]) -> int:
-    from runtime.defaults import default_config, dumps
-    directory = flags.get("bundle") or "."
-    path = os.path.join(directory, "config.json")
-    if os.path.lexists(path):
-        raise RuntimeFailure(f"File {path} exists. Remove it first")
-    text = dumps(default_config(rootless=bool(flags.get("rootless"))))
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-    return 0
 
 
 def _list(store: Any, flags: dict[str, Any]) -> int:
