@@ -254,8 +254,11 @@ def test_create_start_pause_resume_kill_delete_as_keys(demo) -> None:
             row = await wait_for(pilot, lambda: screen.selected and screen.selected.status
                                  == "created" and screen.selected, what="created")
             cid = row.id
+            await wait_for(pilot, lambda: screen.query("#terminal-pane"), what="the pane")
+            await pilot.pause()
+            # Nothing to type to yet: the keys stay with the list (r, i, t...), not the pane.
+            assert not isinstance(app.focused, TerminalPane), app.focused
             # created: set up and waiting; the inspector reads what the state allows
-            screen.table.focus()
             await pilot.press("i")
             inspector = screen.query_one(Inspector)
             snapshot = await wait_for(pilot, lambda: inspector.snapshot, what="the inspector")

@@ -211,8 +211,8 @@ field of the launched config behind it, and the transitions since.
     def state_dir(self, container_id: str) -> str:
         return os.path.join(self.root, container_id)
 
-    async def attach(self, container_id: str) -> TerminalPane:
-        """Attach the terminal pane to a container and give it the keys."""
+    async def attach(self, container_id: str, *, focus: bool = True) -> TerminalPane:
+        """Attach the terminal pane to a container and (with ``focus``) give it the keys."""
         holder = self.query_one("#terminal-holder")
         await holder.remove_children()
         state_dir = self.state_dir(container_id)
@@ -222,7 +222,8 @@ field of the launched config behind it, and the transitions since.
         self.query_one("#terminal-empty").display = False
         await holder.mount(pane)
         self.query_one(TabbedContent).active = "tab-terminal"
-        pane.focus()
+        if focus:
+            pane.focus()
         return pane
 
     async def action_attach(self) -> None:

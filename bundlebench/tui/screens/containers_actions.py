@@ -159,11 +159,13 @@ class ContainersActions(Screen[None]):
             self.say(f"Launched {launched.id}{edited} (pid {launched.init_pid}).")
         else:
             self.say(f"Created {launched.id}{edited} (pid {launched.init_pid}): it waits "
-                     "before execve; r starts it.")
+                     "before execve; r starts it, a gives the terminal pane the keys.")
         self._select_next = launched.id
         self.poll()
         if options.attach:
-            await self.attach(launched.id)
+            # A created container has nothing to type to yet: the keys stay with the list
+            # (r, k, d...), and the pane shows what the process writes once it starts.
+            await self.attach(launched.id, focus=options.start)
 
     # -- start, pause, resume, kill, stop -----------------------------------------------
     def _row(self, statuses: tuple[str, ...], what: str) -> ContainerRow | None:
