@@ -365,14 +365,24 @@ def _list(store: Any, flags: dict[str, Any]) -> int:
 
 
 def _exec(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
-    from runtime.process.exec import build_exec_process, exec_process
-    state = store.load(operands[0])
     gids = []
     for text in flags.get("additional_gids") or []:
         try:
             gids.append(int(text))
         except ValueError:
             raise UsageError(f"--additional-gids {text!r} must be a number") from None
+    try:
+        return _exec_process(store, flags, operands, gids)
+    except RuntimeFailure as failure:
+        if failure.exit_code == 1:
+            failure.exit_code = 255  # runc exec's code for a process that never ran
+        raise
+
+
+def _exec_process(store: Any, flags: dict[str, Any], operands: list[str],
+                  gids: list[int]) -> int:
+    from runtime.process.exec import build_exec_process, exec_process
+    state = store.load(operands[0])
     proc = build_exec_process(
         state.config, args=operands[1:], process_json=flags.get("process"),
         cwd=flags.get("cwd"), env=flags.get("env") or [], user=flags.get("user"),

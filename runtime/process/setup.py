@@ -33,14 +33,19 @@ def parse_user_spec(text: str) -> dict[str, int]:
 
 def find_executable(name: str, env: dict[str, str], exists=os.path.exists,
                     is_exec=None) -> str:
-    """Resolve args[0] as execvp would, in the current (container) root; RuntimeFailure if not."""
+    """Resolve args[0] as execvp would, in the current (container) root; RuntimeFailure if not.
+
+    The sentences carry runc's words ("executable file not found in $PATH", "no such file
+    or directory", "permission denied"): podman and containerd read them to exit 127 or 126."""
     if is_exec is None:
         is_exec = _is_executable_file
     if "/" in name:
         if not exists(name):
-            raise RuntimeFailure(f"process.args[0] {name} does not exist in the container")
+            raise RuntimeFailure(f"process.args[0] {name}: no such file or directory in the "
+                                 "container")
         if not is_exec(name):
-            raise RuntimeFailure(f"process.args[0] {name} is not an executable file")
+            raise RuntimeFailure(f"process.args[0] {name}: permission denied: it is not an "
+                                 "executable file")
         return name
     found_non_exec = ""
     for directory in (env.get("PATH") or DEFAULT_PATH).split(":"):
@@ -48,10 +53,11 @@ def find_executable(name: str, env: dict[str, str], exists=os.path.exists,
         if exists(candidate):
             if is_exec(candidate):
                 return candidate
-            found_non_exec = candidate
-    if found_non_exec:
-        raise RuntimeFailure(f"process.args[0] {found_non_exec} is not an executable file")
-    raise RuntimeFailure(f"process.args[0] {name!r} was not found in the container's $PATH")
+            found_non_exec = found_non_exec or candidate
+    # As runc (Go's LookPath): a match that is not executable is still "not found".
+    also = f" ({found_non_exec} is not an executable file)" if found_non_exec else ""
+    raise RuntimeFailure(f"process.args[0] {name!r}: executable file not found in $PATH of "
+                         f"the container{also}")
 
 
 def refuse_self_exe_interpreter(path: str) -> None:

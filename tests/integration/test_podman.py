@@ -159,3 +159,25 @@ def test_detached_exec_pause_unpause_stop_rm(podman: Podman) -> None:
     assert status() == "exited"
     podman("rm", name, check=True)
     assert podman("container", "exists", name).returncode == 1
+
+
+# --- issue 16: what podman users hit -------------------------------------------------------
+
+# (args[0], the code runc gives through podman): 127 not found, 126 cannot be invoked.
+NOT_RUNNABLE = [("nosuchcmd", 127), ("/nonexistent", 127), ("/etc/passwd", 126)]
+
+
+@pytest.mark.parametrize(("program", "code"), NOT_RUNNABLE)
+def test_run_of_a_program_that_cannot_run_exits_as_with_runc(podman: Podman, program: str,
+                                                             code: int) -> None:
+    result = podman("run", "--rm", "--network", "none", *ULIMITS, IMAGE, program)
+    assert result.returncode == code, result.stderr
+
+
+def test_exec_of_a_program_that_cannot_run_exits_as_with_runc(podman: Podman) -> None:
+    name = podman.new_name()
+    podman("run", "-d", "--name", name, "--network", "none", *ULIMITS, IMAGE, "sleep", "300",
+           check=True)
+    got = {program: podman("exec", name, program).returncode for program, _ in NOT_RUNNABLE}
+    assert got == dict(NOT_RUNNABLE)
+    assert podman("exec", name, "true").returncode == 0  # the container is still usable

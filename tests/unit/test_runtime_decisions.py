@@ -191,12 +191,16 @@ def test_find_executable_decisions() -> None:
     env = {"PATH": "/usr/bin:/bin"}
     assert process.find_executable("sh", env, exists, is_exec) == "/bin/sh"
     assert process.find_executable("/bin/sh", env, exists, is_exec) == "/bin/sh"
-    with pytest.raises(RuntimeFailure, match="not found"):
+    # runc's words, which podman and containerd map to 127 and 126
+    with pytest.raises(RuntimeFailure, match=r"executable file not found in \$PATH"):
         process.find_executable("nope", env, exists, is_exec)
-    with pytest.raises(RuntimeFailure, match="not an executable"):
+    with pytest.raises(RuntimeFailure, match=r"executable file not found in \$PATH.*"
+                                             "/usr/bin/data is not an executable"):
         process.find_executable("data", env, exists, is_exec)
-    with pytest.raises(RuntimeFailure, match="does not exist"):
+    with pytest.raises(RuntimeFailure, match="/x/y: no such file or directory"):
         process.find_executable("/x/y", env, exists, is_exec)
+    with pytest.raises(RuntimeFailure, match="/bin/data: permission denied"):
+        process.find_executable("/bin/data", env, exists, is_exec)
     assert process.find_executable("sh", {}, exists, is_exec) == "/bin/sh"  # default PATH
 
 
