@@ -22,6 +22,12 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
+from bundlebench.containers.terminal_history import (
+    SCROLLBACK_LINES,
+    History,
+    Match,
+    is_plain,
+)
 from bundlebench.untrusted import is_unsafe
 
 # In a dropped prefix only text, CR/LF/TAB/BS/BEL and SGR colour changes are allowed:
@@ -37,24 +43,35 @@ CARRY_LIMIT = 4096
 UNSAFE_CELL = "\ufffd"  # what a cell holding a control or bidi character shows
 
 
-def skip_scrolled(data: bytes, rows: int) -> bytes:
-    """Drop the head of ``data`` that scrolls off a ``rows``-line screen anyway.
+def scroll_cut(data: bytes, rows: int) -> int:
+    """Where the head of ``data`` that scrolls off a ``rows``-line screen ends (0: none).
 
-    Only a head of plain text and colour changes is dropped, cut right after a line
-    feed with more than ``rows`` line feeds after it; its colour changes are kept,
-    so the final screen is the same as when every byte is parsed.
+    The head is plain text and colour changes, cut right after a CR LF with more than
+    ``rows`` line feeds after it.
     """
     if len(data) < 8192:
-        return data
+        return 0
     end = len(data)
     for _ in range(rows + 2):
         end = data.rfind(b"\n", 0, end)
         if end <= 0:
-            return data
+            return 0
     cut = end + 1
-    head = memoryview(data)[:cut]
-    if _NOT_PLAIN.search(head) or data[cut - 2:cut] != b"\r\n":
+    if _NOT_PLAIN.search(memoryview(data)[:cut]) or data[cut - 2:cut] != b"\r\n":
+        return 0
+    return cut
+
+
+def skip_scrolled(data: bytes, rows: int) -> bytes:
+    """Drop the head of ``data`` that scrolls off a ``rows``-line screen anyway.
+
+    Its colour changes are kept, so the final screen is the same as when every byte is
+    parsed (with no history to keep: the alternate screen, a scroll region).
+    """
+    cut = scroll_cut(data, rows)
+    if not cut:
         return data
+    head = memoryview(data)[:cut]
     colours = b"".join(_SGR.findall(head))
     reset = colours.rfind(b"\x1b[0m")
     if reset < 0:
@@ -138,8 +155,10 @@ class TerminalScreen:
 
     def __init__(self, cols: int = 80, rows: int = 24,
                  send: Callable[[bytes], None] | None = None,
-                 resize: Callable[[int, int], None] | None = None) -> None:
+                 resize: Callable[[int, int], None] | None = None,
+                 scrollback: int = SCROLLBACK_LINES) -> None:
         self.board = Board(width=cols, height=rows, model=XTERM)
+        self.history = History(self.board, scrollback)
         self.lock = threading.RLock()
         self.board.host.attach(_Cable(send or (lambda _data: None),
                                       resize or (lambda _rows, _cols: None)))
@@ -147,6 +166,7 @@ class TerminalScreen:
         self.received = 0
         self._carry = b""
         self._ground = True  # the last parse ended outside any escape sequence
+        self._match: Match | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -161,12 +181,31 @@ class TerminalScreen:
         if unfinished is not None and unfinished.start() > 0:
             self._carry = data[unfinished.start():]
             data = data[:unfinished.start()]
-        if self._ground:
-            data = skip_scrolled(data, self.board.height)
+        ground = self._ground
         self._ground = unfinished is None or unfinished.start() > 0
-        self.parsed += len(data)
         with self.lock:
+            if ground and self.history.plain_ready():
+                data = self._into_history(data)
+            elif ground:
+                data = skip_scrolled(data, self.board.height)
+            self.parsed += len(data)
             self.board.feed_host_data(data)
+
+    def _into_history(self, data: bytes) -> bytes:
+        """Parse the first line, put the plain head that scrolls off straight into the
+        history, and return the rest to parse (under the lock)."""
+        cut = scroll_cut(data, self.board.height)
+        first = data.find(b"\r\n") + 2
+        if not cut or first >= cut or not is_plain(data[first:cut]):
+            return data
+        self.parsed += first
+        self.board.feed_host_data(data[:first])  # it ends the line the cursor is on
+        cursor = self.board.cursor
+        if cursor.x != 0 or not self.history.plain_ready():
+            return data[first:]
+        self.history.push_screen(cursor.y)
+        self.history.take_plain(data[first:cut])
+        return data[cut:]
 
     def resize(self, cols: int, rows: int) -> None:
         with self.lock:
@@ -200,10 +239,45 @@ class TerminalScreen:
         with self.lock:
             return self.board.capture_text()
 
+    # -- scrollback --------------------------------------------------------------------
+    @property
+    def scrolled(self) -> int:
+        """How many rows the view sits above the live screen (0: live)."""
+        with self.lock:
+            return self.history.view_offset()
+
+    def scroll(self, rows: int) -> None:
+        """Move the view ``rows`` down (negative: back into the scrollback)."""
+        with self.lock:
+            self.history.scroll_view(rows)
+
+    def page(self, pages: int) -> None:
+        """Move the view by whole screens, a row of overlap kept."""
+        self.scroll(pages * max(1, self.board.height - 1))
+
+    def to_live(self) -> None:
+        """Show the live screen again."""
+        with self.lock:
+            self.history.scroll_to_bottom()
+
+    def search(self, needle: str, again: bool = False) -> bool:
+        """Scroll to the newest line holding ``needle`` (``again``: the next older one);
+        False when there is none."""
+        with self.lock:
+            found = self.history.find(needle, self._match if again else None)
+            if found is None:
+                return False
+            self._match = found
+            self.history.show(found)
+            return True
+
     def rows(self) -> list[list[Segment]]:
         """Every visible row as rich segments, the cursor drawn in reverse video."""
         with self.lock:
             board = self.board
+            if self.history.view_offset():
+                return [self._row(list(cells), board.width, -1)
+                        for cells in self.history.view_rows()]
             page = board.blitter.main_page
             width = board.width
             cursor_y = board.cursor.y if board.modes.cursor_visible else -1
