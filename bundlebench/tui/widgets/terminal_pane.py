@@ -4,7 +4,10 @@ A thread reads the transport, parses in that thread, and hands the app at most ~
 frames a second, so a flood of output never freezes the app. Keys typed in the pane
 go to the program as an xterm would send them (ctrl keys, arrows, function keys,
 application cursor mode); the pane's size is the program's terminal size.
-ctrl+] (as in telnet) gives the keys back to the app.
+ctrl+] (as in telnet) gives the keys back to the app; F1 is the app's help. The
+scrollback keeps 10,000 lines: the mouse wheel and shift+PgUp/PgDn page through it;
+while scrolled back, / searches, n finds the next older match, and escape (or
+shift+End, or typing) jumps back to the live screen.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ from bundlebench.containers.transports import Transport
 FRAME_INTERVAL = 1 / 30
 MAX_RECONNECTS = 50
 RELEASE_KEY = "ctrl+right_square_bracket"
+WHEEL_ROWS = 3
+# The workbench's keys inside the pane; the program gets every other one.
+APP_KEYS = frozenset({RELEASE_KEY, "f1", "shift+pageup", "shift+pagedown", "shift+end"})
+# While scrolled back the view has the keys a pager has (as tmux's copy mode does).
+SCROLLED_KEYS = frozenset({"slash", "n", "escape"})
+HINT = "ctrl+] leaves · F1 help · shift+PgUp scrollback"
 Connect = Callable[[int, int], Transport]
 
 
@@ -40,7 +49,24 @@ class TerminalPane(Widget, can_focus=True):
     TerminalPane { width: 1fr; height: 1fr; min-height: 3; background: $background; }
     TerminalPane:focus { background-tint: $foreground 0%; }
     """
-    BINDINGS = [Binding(RELEASE_KEY, "release", "Leave terminal", show=False)]
+    BINDINGS = [
+        Binding(RELEASE_KEY, "release", "Leave terminal", id="terminal.release",
+                tooltip="Give the keys back to the workbench"),
+        Binding("f1", "app.help", "Help", id="terminal.help",
+                tooltip="The workbench's keys (the program does not get F1)"),
+        Binding("shift+pageup", "page(-1)", "Scroll back", id="terminal.page_up",
+                tooltip="Page back through the scrollback (also the mouse wheel)"),
+        Binding("shift+pagedown", "page(1)", "Scroll on", id="terminal.page_down",
+                show=False, tooltip="Page towards the live screen"),
+        Binding("shift+end", "live", "Live", id="terminal.live", show=False,
+                tooltip="Jump back to the live screen"),
+        Binding("slash", "search", "Search", id="terminal.search", show=False,
+                tooltip="While scrolled back: find text in the scrollback"),
+        Binding("n", "search_again", "Next match", id="terminal.search_again", show=False,
+                tooltip="While scrolled back: the next older match"),
+        Binding("escape", "live", "Live", id="terminal.escape_live", show=False,
+                tooltip="While scrolled back: the live screen again"),
+    ]
 
     class Ended(Message):
         """The program ended (``record`` holds exit_code and signal) or the link dropped."""
@@ -74,12 +100,14 @@ class TerminalPane(Widget, can_focus=True):
         self._wanted_size: tuple[int, int] | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.ended = False
+        self.searching: str = ""
         self.exit_record: dict[str, Any] | None = None
         self.frames = 0
         self.reconnects = 0
 
     # -- lifecycle -------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._show_hint()
         self._reader(max(self.size.width, 20), max(self.size.height, 3))
 
     def on_unmount(self) -> None:
@@ -201,6 +229,24 @@ class TerminalPane(Widget, can_focus=True):
         with contextlib.suppress(RuntimeError):
             self.app.call_from_thread(self.refresh)
 
+    def _repaint(self) -> None:
+        """Draw the view now, on the event loop (scrolling works after the end too)."""
+        if self._term is not None:
+            self._strips = [Strip(row) for row in self._term.rows()]
+            self.refresh()
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        scrolled = self._term.scrolled if self._term is not None else 0
+        if self.ended:
+            return  # the screen says why it ended
+        if scrolled:
+            found = f" · {self.searching!r}" if self.searching else ""
+            self.border_subtitle = (f"scrollback −{scrolled}{found} · / search · n next · "
+                                    "esc live")
+        else:
+            self.border_subtitle = HINT
+
     def _post(self, message: Message) -> None:
         with contextlib.suppress(RuntimeError):
             self.app.call_from_thread(self.post_message, message)
@@ -225,10 +271,25 @@ class TerminalPane(Widget, can_focus=True):
         return self._term.text() if self._term else ""
 
     # -- input -----------------------------------------------------------------------
+    @property
+    def scrolled(self) -> int:
+        """Rows the view sits above the live screen."""
+        return self._term.scrolled if self._term is not None else 0
+
+    def _is_ours(self, key: str) -> bool:
+        return key in APP_KEYS or (key in SCROLLED_KEYS and self.scrolled > 0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("search", "search_again"):
+            return self.scrolled > 0
+        if action == "live":
+            return self.scrolled > 0 or None
+        return True
+
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        # Every key is the program's (even ctrl+p, ctrl+q, tab), except the release key;
-        # once the program has ended, the keys are the app's again.
-        return key != RELEASE_KEY and not self.ended
+        # Every key is the program's (even ctrl+p, ctrl+q, tab), except the workbench's
+        # few; once the program has ended, the keys are the app's again.
+        return not self._is_ours(key) and not self.ended
 
     def send(self, data: bytes) -> None:
         """Type raw bytes into the program."""
@@ -236,11 +297,68 @@ class TerminalPane(Widget, can_focus=True):
             self._transport.send(data)
 
     async def on_key(self, event: events.Key) -> None:
-        if event.key == RELEASE_KEY or self._term is None or self.ended:
+        if self._is_ours(event.key) or self._term is None or self.ended:
             return
         if self._term.key(event.key, event.character):
+            if self._term.scrolled:
+                self.action_live()  # typing shows where the typing goes
             event.stop()
             event.prevent_default()
+
+    # -- scrollback ------------------------------------------------------------------
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.scroll_view(-WHEEL_ROWS)
+        event.stop()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.scroll_view(WHEEL_ROWS)
+        event.stop()
+
+    def scroll_view(self, rows: int) -> None:
+        """Move the view ``rows`` down (negative: back into the scrollback)."""
+        if self._term is not None:
+            self._term.scroll(rows)
+            self._repaint()
+
+    def action_page(self, pages: int) -> None:
+        """Page through the scrollback (negative: back)."""
+        if self._term is not None:
+            self._term.page(pages)
+            self._repaint()
+
+    def action_live(self) -> None:
+        """Jump back to the live screen."""
+        if self._term is not None:
+            self._term.to_live()
+            self.searching = ""
+            self._repaint()
+
+    def action_search(self) -> None:
+        """Ask for text and scroll to its newest line."""
+        from bundlebench.tui.widgets.terminal_search import SearchDialog
+
+        def answered(needle: str | None) -> None:
+            if needle:
+                self.search(needle)
+
+        self.app.push_screen(SearchDialog(self.searching), answered)
+
+    def action_search_again(self) -> None:
+        """The next older line holding the text searched for."""
+        if self.searching:
+            self.search(self.searching, again=True)
+
+    def search(self, needle: str, again: bool = False) -> bool:
+        """Scroll to the newest (``again``: next older) line holding ``needle``."""
+        if self._term is None:
+            return False
+        found = self._term.search(needle, again)
+        self.searching = needle
+        if not found:
+            self.notify(f"{needle!r} is not in the scrollback"
+                        + (" above this match" if again else ""), severity="warning")
+        self._repaint()
+        return found
 
     async def on_paste(self, event: events.Paste) -> None:
         if self._term is not None and not self.ended:
