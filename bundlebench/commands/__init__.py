@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "images",
     "run",
     "attach",
+    "logs",
     "ps",
     "exec",
     "kill",
