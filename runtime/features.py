@@ -23,7 +23,8 @@ def features() -> dict[str, Any]:
     from runtime import lsm, seccomp
     from runtime.hooks import HOOK_KINDS
     options = set(MOUNT_FLAGS) | set(MOUNT_PROPAGATION) | set(MOUNT_RECURSIVE_ATTRS)
-    options.add("defaults")
+    from runtime.mounts import DATA_OPTIONS
+    options.update(("defaults", "tmpcopyup", *DATA_OPTIONS))
     return {
         "ociVersionMin": "1.0.0",
         "ociVersionMax": OCI_VERSION,

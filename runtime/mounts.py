@@ -70,7 +70,9 @@ RECURSIVE_ATTRS: dict[str, tuple[int, int]] = {
     "rsymfollow": (0, MOUNT_ATTR_NOSYMFOLLOW),
 }
 
-UNSUPPORTED_OPTIONS = ("idmap", "ridmap", "tmpcopyup")
+UNSUPPORTED_OPTIONS = ("idmap", "ridmap")
+# Words the filesystem itself parses (ext4, xfs, ...): passed on in the data string.
+DATA_OPTIONS = ("acl", "noacl")
 
 # Flags a user namespace locks on a mount: a remount must keep them or fail with EPERM.
 _LOCKED_STATVFS = ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC),
@@ -86,6 +88,7 @@ class MountOptions:
         self.attr_set = 0
         self.attr_clr = 0
         self.data: list[str] = []
+        self.copyup = False  # tmpcopyup: the tmpfs starts with what it covers
 
     @property
     def is_bind(self) -> bool:
@@ -114,6 +117,8 @@ def parse_options(options: list[str] | None, mount_type: str | None = None) -> M
             result.attr_set = (result.attr_set & ~attr_clr) | attr_set
         elif option in UNSUPPORTED_OPTIONS:
             raise RuntimeFailure(f"mount option {option!r} is not supported by this runtime yet")
+        elif option == "tmpcopyup":
+            result.copyup = True
         elif option == "defaults":
             continue
         else:
@@ -133,6 +138,9 @@ def check_type(mount: dict[str, Any], opts: MountOptions) -> None:
     if not mount.get("type") and not opts.is_bind:
         raise RuntimeFailure(f"mount {mount.get('destination')} has no type: name the "
                              "filesystem (tmpfs, proc, ...) or add the bind option")
+    if opts.copyup and (mount.get("type") != "tmpfs" or opts.is_bind):
+        raise RuntimeFailure(f"mount {mount.get('destination')}: tmpcopyup applies to tmpfs "
+                             "mounts only: remove it or make the mount a tmpfs")
 
 
 def check_bind_source(mount: dict[str, Any], opts: MountOptions, bundle: str) -> None:
@@ -189,6 +197,9 @@ def apply_mount(root_fd: int, mount: dict[str, Any], bundle: str, tracer: Tracer
             extra = opts.flags & ~(MS_BIND | MS_REC)
             if extra:
                 _remount(root_fd, dest, extra, tracer, in_userns)
+        elif opts.copyup:
+            from runtime.copyup import mount_copyup
+            mount_copyup(target_fd, dest, opts, tracer)
         else:
             flags = opts.flags & ~MS_REMOUNT
             seam.traced(tracer).mount(source, target, mtype, flags, opts.data_string,

@@ -114,6 +114,19 @@ class Kernel:
     def mount_setattr(self, fd: int, attr_set: int, attr_clr: int) -> None:
         libc.mount_setattr(fd, attr_set, attr_clr)
 
+    def fsmount_new(self, fstype: str, options: list[tuple[str, str | None]],
+                    attr_flags: int) -> int:
+        """A detached mount of a new fstype filesystem (fsopen, fsconfig, fsmount)."""
+        return libc.fsmount_new(fstype, options, attr_flags)
+
+    def move_mount(self, from_fd: int, to_fd: int) -> None:
+        libc.move_mount(from_fd, to_fd)
+
+    def copy_tree(self, src_fd: int, dst_fd: int) -> None:
+        """tmpcopyup's copy: the dir at src_fd into the one at dst_fd (runtime/treecopy.py)."""
+        from runtime.treecopy import copy_tree
+        copy_tree(src_fd, dst_fd)
+
     def write_fd(self, fd: int, text: str) -> None:
         """One write to an open file (a verified /proc fd)."""
         os.write(fd, text.encode())
@@ -193,7 +206,7 @@ class Recording(Kernel):
             self.calls.append((name, args))
             if name == "fork":
                 return self.fork_returns
-            if name in ("exec_helper", "open", "ioctl_int"):
+            if name in ("exec_helper", "open", "ioctl_int", "fsmount_new"):
                 return -1
             return 0 if name in ("prctl", "umask") else None
         return record
@@ -225,7 +238,8 @@ STEPS = {"fork": "fork", "setsid": "setsid", "unshare": "namespace", "setns": "n
          "reset_signals": "signals", "close_from": "close_fds", "execve": "exec",
          "exec_helper": "exec_helper", "mkdir": "cgroups", "symlinkat": "symlink",
          "open": "open", "ioctl_int": "ioctl", "mount_setattr": "mount_setattr",
-         "write_fd": "write", "personality": "personality"}
+         "write_fd": "write", "personality": "personality", "fsmount_new": "mount",
+         "move_mount": "mount", "copy_tree": "tmpcopyup"}
 _PRCTL = {libc.PR_SET_NO_NEW_PRIVS: "PR_SET_NO_NEW_PRIVS", libc.PR_SET_KEEPCAPS:
           "PR_SET_KEEPCAPS", libc.PR_CAPBSET_DROP: "PR_CAPBSET_DROP", libc.PR_SET_DUMPABLE:
           "PR_SET_DUMPABLE", libc.PR_SET_PDEATHSIG: "PR_SET_PDEATHSIG",

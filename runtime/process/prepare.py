@@ -100,3 +100,6 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
     if config.get("hooks"):
         from runtime import hooks
         hooks.preload()
+    if any(isinstance(m, dict) and "tmpcopyup" in (m.get("options") or [])
+           for m in config.get("mounts") or []):
+        from runtime import copyup, treecopy  # noqa: F401

@@ -181,3 +181,20 @@ def test_exec_of_a_program_that_cannot_run_exits_as_with_runc(podman: Podman) ->
     got = {program: podman("exec", name, program).returncode for program, _ in NOT_RUNNABLE}
     assert got == dict(NOT_RUNNABLE)
     assert podman("exec", name, "true").returncode == 0  # the container is still usable
+
+
+def test_read_only_with_podmans_tmpcopyup_tmpfs(podman: Podman) -> None:
+    """podman --read-only mounts /run, /tmp and /var/tmp as tmpfs with tmpcopyup."""
+    result = podman("run", "--rm", "--read-only", "--network", "none", *ULIMITS, IMAGE, "sh",
+                    "-c", "echo ok > /tmp/f && cat /tmp/f && stat -f -c %T /tmp && "
+                    "! touch /etc/x 2>/dev/null && echo ro", check=True)
+    assert result.stdout.split() == ["ok", "tmpfs", "ro"]
+
+
+@pytest.mark.parametrize("flags", [["--tmpfs", "/scratch:size=1m"],
+                                   ["--mount", "type=tmpfs,destination=/scratch,tmpfs-size=1m"]])
+def test_tmpfs_flags(podman: Podman, flags: list[str]) -> None:
+    result = podman("run", "--rm", *flags, "--network", "none", *ULIMITS, IMAGE, "sh", "-c",
+                    "stat -f -c '%T %b %S' /scratch", check=True)
+    kind, blocks, size = result.stdout.split()
+    assert kind == "tmpfs" and int(blocks) * int(size) == 1 << 20

@@ -319,3 +319,47 @@ def test_self_exe_script_is_refused(rt, tmp_path) -> None:
     result = rt("run", "-b", str(rt.bundle(config=config)), cid)
     assert result.returncode != 0 and "CVE-2019-5736" in result.stderr
     assert digest() == before
+
+
+def test_tmpcopyup_starts_the_tmpfs_with_a_copy_of_what_it_covers(rt, tmp_path) -> None:
+    """Owners, modes, links as links (one pointing out of the rootfs is not followed),
+    fifos; writes land in the tmpfs, not in the covered dir."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "f").write_text("hello\n")
+    os.chown(data / "f", 0, 5678)
+    os.chmod(data / "f", 0o640)
+    (data / "u").write_text("")
+    os.chown(data / "u", 1234, 5678)
+    os.chmod(data / "u", 0o4755)  # set-uid survives: chown comes before chmod
+    os.chmod(data / "sub", 0o701)
+    (data / "sub" / "g").write_text("deep\n")
+    os.symlink("/../../../../../etc/shadow", data / "out")
+    os.mkfifo(data / "p")
+    os.chmod(data / "p", 0o620)
+    os.chmod(data, 0o750)
+    config = rt.config(["sh", "-c", "stat -c '%n %a %u:%g %F' /mnt/data /mnt/data/f "
+                        "/mnt/data/u /mnt/data/sub /mnt/data/p /mnt/data/out; cat /mnt/data/f "
+                        "/mnt/data/sub/g; stat -f -c %T /mnt/data; echo new > /mnt/data/f; "
+                        "cat /mnt/data/f"])
+    config["mounts"] += [
+        {"destination": "/mnt/data", "type": "bind", "source": str(data), "options": ["bind"]},
+        {"destination": "/mnt/data", "type": "tmpfs", "source": "tmpfs",
+         "options": ["tmpcopyup", "nosuid", "size=1m"]}]
+    out = rt.output([], config=config).splitlines()
+    assert out[:6] == ["/mnt/data 750 0:0 directory", "/mnt/data/f 640 0:5678 regular file",
+                       "/mnt/data/u 4755 1234:5678 regular empty file",
+                       "/mnt/data/sub 701 0:0 directory", "/mnt/data/p 620 0:0 fifo",
+                       "/mnt/data/out 777 0:0 symbolic link"], out
+    assert out[6:] == ["hello", "deep", "tmpfs", "new"], out
+    assert (data / "f").read_text() == "hello\n"  # the covered dir is untouched
+
+
+def test_tmpcopyup_read_only_is_read_only_after_the_copy(rt) -> None:
+    config = rt.config(["sh", "-c", "ls /mnt/etc/passwd && ! touch /mnt/etc/x 2>/dev/null"])
+    config["mounts"] += [
+        {"destination": "/mnt/etc", "type": "bind", "source": str(rt.rootfs / "etc"),
+         "options": ["bind", "ro"]},
+        {"destination": "/mnt/etc", "type": "tmpfs", "source": "tmpfs",
+         "options": ["tmpcopyup", "ro"]}]
+    assert rt.output([], config=config) == "/mnt/etc/passwd\n"

@@ -37,8 +37,11 @@ EDGE_CASES: dict[str, Any] = {
         {"destination": "", "type": "tmpfs", "source": "tmpfs"}),
     "idmap mount": lambda c: c["mounts"].append(
         {"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["bind", "idmap"]}),
-    "tmpcopyup": lambda c: c["mounts"].append(
+    "valid: tmpcopyup": lambda c: c["mounts"].append(
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}),
+    "tmpcopyup on a bind": lambda c: c["mounts"].append(
+        {"destination": "/mnt", "type": "bind", "source": "/tmp",
+         "options": ["bind", "tmpcopyup"]}),
     "notify action": lambda c: _set(c, ("linux", "seccomp"), {
         "defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_NOTIFY"}]}),
@@ -192,7 +195,8 @@ def test_validate_and_create_agree_on_every_config_of_the_corpus(rt) -> None:
     assert refused > 50 and accepted > 20, (refused, accepted)
 
 
-@pytest.mark.parametrize("name", ["valid: plain", "valid: tmpfs mount", "valid: bind mount"])
+@pytest.mark.parametrize("name", ["valid: plain", "valid: tmpfs mount", "valid: bind mount",
+                                  "valid: tmpcopyup"])
 def test_valid_configs_pass_validate_without_errors(rt, name: str) -> None:
     from bundlebench.spec.validate import validate
 

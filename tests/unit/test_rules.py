@@ -18,7 +18,7 @@ def _config(**changes):
 def test_an_unsupported_mount_option_is_told_once_at_the_options(tmp_path) -> None:
     config = _config()
     config["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-                             "options": ["tmpcopyup"]})
+                             "options": ["idmap"]})
     found = [(p.pointer, p.severity) for p in check(config, str(tmp_path), rootless=False)
              if p.severity == "error" and p.pointer.startswith("/mounts")]
     index = len(config["mounts"]) - 1

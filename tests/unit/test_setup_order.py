@@ -232,3 +232,43 @@ def test_the_trace_text_comes_from_the_call() -> None:
         "unshare(CLONE_NEWPID|CLONE_NEWNS)", "unshare(CLONE_NEWNS|CLONE_NEWPID)")
     assert seam.describe("prctl", (libc.PR_SET_NO_NEW_PRIVS, 1)) == \
         "prctl(PR_SET_NO_NEW_PRIVS, 1)"
+
+
+def test_tmpcopyup_fills_the_detached_tmpfs_before_moving_it_over(kernel, tmp_path) -> None:
+    """Mutation: in copyup.mount_copyup, move_mount before copy_tree (the container's dir
+    would show an empty tmpfs being filled), or mount the tmpfs onto the path."""
+    from runtime.mounts import apply_mount
+    (tmp_path / "tmp").mkdir()
+    root_fd = os.open(tmp_path, os.O_PATH | os.O_DIRECTORY)
+    try:
+        apply_mount(root_fd, {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+                              "options": ["tmpcopyup", "nosuid", "ro", "size=1m"]}, "/")
+    finally:
+        os.close(root_fd)
+    assert kernel.names() == ["fsmount_new", "copy_tree", "move_mount", "mount_setattr"]
+    assert kernel.calls[0][1] == ("tmpfs", [("size", "1m")], 0x2)  # nosuid; ro comes last
+
+
+def test_tmpcopyup_copies_links_as_links_and_keeps_modes_and_xattrs(tmp_path) -> None:
+    from runtime.treecopy import copy_tree
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "d").mkdir(parents=True)
+    dst.mkdir()
+    (tmp_path / "outside").write_text("host secret")
+    os.symlink("../../outside", src / "d" / "up")  # leads out: copied, never followed
+    (src / "x").write_text("x")
+    os.chmod(src / "x", 0o751)
+    try:
+        os.setxattr(src / "x", "user.bb", b"kept")
+    except OSError:
+        pytest.skip("no user xattrs on this filesystem")
+    fds = [os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in (src, dst)]
+    try:
+        copy_tree(*fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert os.readlink(dst / "d" / "up") == "../../outside"
+    assert (dst / "x").stat().st_mode & 0o7777 == 0o751
+    assert os.getxattr(dst / "x", "user.bb") == b"kept"
+    assert (dst / "x").read_text() == "x"
