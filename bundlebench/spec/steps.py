@@ -49,6 +49,15 @@ _DOCS = (
             "(the runtime resolves the destination inside the root, never following a symlink "
             "out of it).",
             "/mounts"),
+    StepDoc("tmpcopyup", "tmpfs copy-up",
+            "A tmpfs mount with tmpcopyup starts with a copy of what it covers: the runtime "
+            "makes the tmpfs detached, copies the directory into it (owners, modes, links as "
+            "links) and only then moves it over the directory.",
+            "/mounts"),
+    StepDoc("loopback", "Loopback up",
+            "A new network namespace has only lo, and it is down: the runtime sets it up "
+            "over rtnetlink, as `ip link set lo up` would, so 127.0.0.1 works inside.",
+            "/linux/namespaces"),
     StepDoc("remount", "Remount with flags",
             "A bind mount takes flags like read-only only on a second mount call with "
             "MS_REMOUNT, so the runtime mounts first and then remounts.",

@@ -8,6 +8,7 @@ them (see runtime/namespaces.py and runtime/mounts.py for the seams).
 from __future__ import annotations
 
 import os
+import sys
 
 from runtime.linux import ffi
 
@@ -245,3 +246,37 @@ def move_mount(from_fd: int, to_fd: int) -> None:
     """move_mount(from_fd, "", to_fd, ""): the mount at from_fd onto the dir at to_fd."""
     _check(_syscall(ffi.c_long(SYS_MOVE_MOUNT), ffi.c_int(from_fd), b"", ffi.c_int(to_fd), b"",
                     ffi.c_uint(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)))
+
+
+# rtnetlink: RTM_NEWLINK with IFF_UP, as `ip link set lo up` sends it.
+AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, NETLINK_ROUTE = 16, 3, 0o2000000, 0
+RTM_NEWLINK, NLM_F_REQUEST, NLM_F_ACK, NLMSG_ERROR, IFF_UP = 16, 1, 4, 2, 1
+
+
+def _u(value: int, size: int, signed: bool = False) -> bytes:
+    return value.to_bytes(size, _BYTEORDER, signed=signed)
+
+
+_BYTEORDER = sys.byteorder
+
+
+def link_up(ifindex: int) -> None:
+    """Set the link ifindex of this network namespace up over a NETLINK_ROUTE socket."""
+    fd = _check(_libc.socket(ffi.c_int(AF_NETLINK), ffi.c_int(SOCK_RAW | SOCK_CLOEXEC),
+                             ffi.c_int(NETLINK_ROUTE)), "netlink socket")
+    try:
+        # struct nlmsghdr (len, type, flags, seq, pid) + struct ifinfomsg (family, pad,
+        # type, index, flags, change): 16 + 16 bytes.
+        message = (_u(32, 4) + _u(RTM_NEWLINK, 2) + _u(NLM_F_REQUEST | NLM_F_ACK, 2)
+                   + _u(1, 4) + _u(0, 4) + _u(0, 1) + _u(0, 1) + _u(0, 2)
+                   + _u(ifindex, 4, True) + _u(IFF_UP, 4) + _u(IFF_UP, 4))
+        os.write(fd, message)
+        reply = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    kind = int.from_bytes(reply[4:6], _BYTEORDER) if len(reply) >= 20 else -1
+    if kind != NLMSG_ERROR:
+        raise OSError(71, "unexpected netlink reply", "RTM_NEWLINK")  # EPROTO
+    error = int.from_bytes(reply[16:20], _BYTEORDER, signed=True)
+    if error:
+        raise OSError(-error, os.strerror(-error), "RTM_NEWLINK")

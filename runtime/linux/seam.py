@@ -127,6 +127,10 @@ class Kernel:
         from runtime.treecopy import copy_tree
         copy_tree(src_fd, dst_fd)
 
+    def link_up(self, ifindex: int) -> None:
+        """A network link of this namespace up (rtnetlink; 1 is lo in a new namespace)."""
+        libc.link_up(ifindex)
+
     def write_fd(self, fd: int, text: str) -> None:
         """One write to an open file (a verified /proc fd)."""
         os.write(fd, text.encode())
@@ -239,7 +243,7 @@ STEPS = {"fork": "fork", "setsid": "setsid", "unshare": "namespace", "setns": "n
          "exec_helper": "exec_helper", "mkdir": "cgroups", "symlinkat": "symlink",
          "open": "open", "ioctl_int": "ioctl", "mount_setattr": "mount_setattr",
          "write_fd": "write", "personality": "personality", "fsmount_new": "mount",
-         "move_mount": "mount", "copy_tree": "tmpcopyup"}
+         "move_mount": "mount", "copy_tree": "tmpcopyup", "link_up": "loopback"}
 _PRCTL = {libc.PR_SET_NO_NEW_PRIVS: "PR_SET_NO_NEW_PRIVS", libc.PR_SET_KEEPCAPS:
           "PR_SET_KEEPCAPS", libc.PR_CAPBSET_DROP: "PR_CAPBSET_DROP", libc.PR_SET_DUMPABLE:
           "PR_SET_DUMPABLE", libc.PR_SET_PDEATHSIG: "PR_SET_PDEATHSIG",
@@ -283,6 +287,9 @@ def describe(name: str, args: tuple[Any, ...]) -> str:
     if name == "exec_helper":
         return ("memfd_create('bundlebench-exec', MFD_CLOEXEC|MFD_ALLOW_SEALING) + "
                 "F_ADD_SEALS(WRITE|GROW|SHRINK|SEAL)")
+    if name == "link_up":
+        return (f"sendmsg(<NETLINK_ROUTE>, RTM_NEWLINK ifindex={args[0]}"
+                + (" (lo)" if args[0] == 1 else "") + ", IFF_UP)")
     if name == "write_file":
         return f"write({args[0]}, {args[1]!r})"
     return f"{name}({', '.join(repr(a) for a in args)})"

@@ -59,6 +59,12 @@ def run_stage1(ctx: InitContext) -> None:
             pass  # container root is not mapped; the process user decides later
     if ctx.ns_plan.unshare_flags:
         k.unshare(ctx.ns_plan.unshare_flags)
+    if ctx.ns_plan.unshare_flags & NAMESPACES["network"][0]:
+        try:  # a new network namespace has lo, down (runc brings it up)
+            k.link_up(1)
+        except OSError as exc:
+            raise RuntimeFailure(f"lo cannot be brought up in the new network namespace: "
+                                 f"{exc.strerror}") from None
     if ctx.plan.time_offsets and ctx.ns_plan.unshare_flags & NAMESPACES["time"][0]:
         k.write_file("/proc/self/timens_offsets", ctx.plan.time_offsets, step="namespace")
         # The init will read a shifted CLOCK_MONOTONIC: its trace times must not be.

@@ -198,3 +198,11 @@ def test_tmpfs_flags(podman: Podman, flags: list[str]) -> None:
                     "stat -f -c '%T %b %S' /scratch", check=True)
     kind, blocks, size = result.stdout.split()
     assert kind == "tmpfs" and int(blocks) * int(size) == 1 << 20
+
+
+def test_network_none_has_a_working_loopback(podman: Podman) -> None:
+    result = podman("run", "--rm", "--network", "none", *ULIMITS, IMAGE, "sh", "-c",
+                    "cat /sys/class/net/lo/flags; grep -c 127.0.0.1 /proc/net/fib_trie; "
+                    "ls /sys/class/net", check=True)
+    flags, local, *links = result.stdout.split()
+    assert int(flags, 16) & 0x1 and int(local) > 0 and links == ["lo"], result.stdout

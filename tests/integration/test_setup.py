@@ -363,3 +363,18 @@ def test_tmpcopyup_read_only_is_read_only_after_the_copy(rt) -> None:
         {"destination": "/mnt/etc", "type": "tmpfs", "source": "tmpfs",
          "options": ["tmpcopyup", "ro"]}]
     assert rt.output([], config=config) == "/mnt/etc/passwd\n"
+
+
+def test_lo_is_up_in_a_new_network_namespace(rt) -> None:
+    """IFF_UP on lo, and the kernel gave it 127.0.0.1 (it does so only when lo comes up)."""
+    out = rt.output(["sh", "-c", "cat /sys/class/net/lo/flags; "
+                     "grep -c '127.0.0.1' /proc/net/fib_trie"]).split()
+    assert int(out[0], 16) & 0x1, out
+    assert int(out[1]) > 0, out
+    cid = rt.new_id()
+    rt("create", "-b", str(rt.bundle(["true"])), cid, check=True)
+    from runtime.trace import read_trace
+    steps = [e for e in read_trace(str(rt.root / cid / "trace.jsonl"))
+             if e["step"] == "loopback"]
+    rt("delete", "-f", cid, check=True)
+    assert [e["result"] for e in steps] == ["ok"], steps

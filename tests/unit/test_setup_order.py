@@ -272,3 +272,43 @@ def test_tmpcopyup_copies_links_as_links_and_keeps_modes_and_xattrs(tmp_path) ->
     assert (dst / "x").stat().st_mode & 0o7777 == 0o751
     assert os.getxattr(dst / "x", "user.bb") == b"kept"
     assert (dst / "x").read_text() == "x"
+
+
+def test_lo_comes_up_inside_the_new_network_namespace_before_the_init(kernel, tmp_path
+                                                                       ) -> None:
+    """Mutations: in stage1.py, bring lo up before the unshare (the host's lo), after the
+    fork (the init would switch user and load seccomp first), or not at all."""
+    from runtime.namespaces import plan
+    from runtime.process.messages import Channel
+    from runtime.process.prepare import InitContext
+    from runtime.process.stage1 import run_stage1
+
+    config = default_config(args=["/bin/sh"])
+    channel = Channel()
+    try:
+        ctx = InitContext(make(config, str(tmp_path), str(tmp_path), False), plan(config), [],
+                          channel, Tracer(None), -1, False, 0, "c1")
+        run_stage1(ctx)
+    finally:
+        channel.close()
+    unshare = kernel.index("unshare")
+    assert kernel.calls[unshare][1][0] & NAMESPACES["network"][0]
+    assert unshare < kernel.index("link_up", 1) < kernel.index("fork")
+
+
+def test_no_lo_is_touched_when_the_network_namespace_is_the_hosts(kernel, tmp_path) -> None:
+    from runtime.namespaces import plan
+    from runtime.process.messages import Channel
+    from runtime.process.prepare import InitContext
+    from runtime.process.stage1 import run_stage1
+
+    config = default_config(args=["/bin/sh"])
+    config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"]
+                                     if n["type"] != "network"]
+    channel = Channel()
+    try:
+        run_stage1(InitContext(make(config, str(tmp_path), str(tmp_path), False), plan(config),
+                               [], channel, Tracer(None), -1, False, 0, "c1"))
+    finally:
+        channel.close()
+    assert "link_up" not in kernel.names()
