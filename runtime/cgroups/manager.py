@@ -204,17 +204,11 @@ def save(manager: Manager | None, state_dir: str) -> None:
 
 def load(state_dir: str, tracer: Any = None) -> Manager | None:
     """The manager saved in a state dir, or None when the container has no cgroup."""
-    from runtime.jsonlite import loads
-    try:
-        fd = os.open(os.path.join(state_dir, STATE_FILE),
-                     os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except FileNotFoundError:
+    from runtime.cgroups import saved
+    record = saved.load(state_dir)
+    if record is None:
         return None
     try:
-        raw = os.read(fd, 1 << 20)
-    finally:
-        os.close(fd)
-    try:
-        return from_dict(loads(raw.decode()), tracer)
-    except (ValueError, KeyError, TypeError):
+        return from_dict(record, tracer)
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise RuntimeFailure(f"{os.path.join(state_dir, STATE_FILE)} is corrupt") from None

@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
 
-STATE_FILE = "cgroup.json"  # runtime.cgroups.manager writes it
+STATE_FILE = "cgroup.json"  # runtime.cgroups.manager writes it, and reads it through load()
 
 
 def load(state_dir: str) -> dict[str, Any] | None:

@@ -42,20 +42,21 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
             for _ in range(rng.randint(0, 4))}
 
 
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+def paths_of(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every path (tuple of keys and indexes) in a JSON value, the root first."""
     found = [prefix]
     if isinstance(node, dict):
         for key, value in node.items():
-            found += _paths(value, (*prefix, key))
+            found += paths_of(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
+            found += paths_of(value, (*prefix, index))
     return found
 
 
 def mutate(config: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One mutation: replace, delete, swap a type, or add a field the runtime reads."""
-    paths = [p for p in _paths(config) if p] + EXTRA
+    paths = [p for p in paths_of(config) if p] + EXTRA
     path = rng.choice(paths)
     parent: Any = config
     for token in path[:-1]:
@@ -122,5 +123,5 @@ def apply(config: dict[str, Any], path: tuple, value: Any, delete: bool = False
     return config
 
 
-PATHS = sorted({p for p in _paths(default_config()) + _paths(default_config(rootless=True))
+PATHS = sorted({p for p in paths_of(default_config()) + paths_of(default_config(rootless=True))
                 if p} | set(EXTRA), key=repr)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bundlebench.spec.problems import Problem
 from bundlebench.spec.validate import validate
 from runtime.defaults import default_config
+from tests.fuzz.mutations import paths_of
 from tests.unit.checks_helpers import make_bundle
 
 JSON = st.recursive(
@@ -24,18 +25,7 @@ JSON = st.recursive(
 )
 
 
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
-PATHS = _paths(default_config()) + _paths(default_config(rootless=True))
+PATHS = paths_of(default_config()) + paths_of(default_config(rootless=True))
 EXTRA_KEYS = ["hooks", "annotations", "domainname", "linux/seccomp", "linux/devices",
               "linux/timeOffsets", "linux/sysctl", "linux/netDevices", "linux/intelRdt",
               "linux/memoryPolicy", "process/scheduler", "process/consoleSize"]
