@@ -447,3 +447,49 @@ def test_remove_on_exit_leaves_nothing(demo) -> None:
             assert cid not in screen.table.rows_by_id
 
     run(scenario())
+
+
+def test_the_pane_says_the_container_ended_and_then_that_it_is_gone(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await launch(pilot, app)
+            screen = app.containers
+            container_id = screen.attached_id
+            await pilot.press(*"exit 7", "enter")
+            await wait_for(pilot, lambda: pane.has_class("-ended"), what="the end")
+            assert "exited with code 7" in str(pane.border_subtitle)
+            assert "the container is gone" in screen_text(app)
+            await delete_and_wait(pilot, app, container_id)
+            await wait_for(pilot, lambda: not screen.query("#terminal-pane"),
+                           what="the pane to go")
+            text = screen_text(app)
+            assert "exited with code 7; it is gone (deleted)" in text, text
+
+    run(scenario())
+
+
+def test_after_full_screen_the_keys_are_back_with_the_list(demo) -> None:
+    bundle, root = demo
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await launch(pilot, app)
+            screen = app.containers
+            container_id = screen.attached_id
+            screen.table.focus()
+            await pilot.press("f")  # headless: no terminal to hand over, it comes back
+            await wait_for(pilot, lambda: any(p is not pane for p in
+                                              screen.query("#terminal-pane")),
+                           what="the pane again")
+            await pilot.pause(0.2)
+            assert app.focused is screen.table
+            await pilot.press("a")  # the attach key, not a letter for the shell
+            new_pane = screen.query_one("#terminal-pane", TerminalPane)
+            assert app.focused is new_pane and new_pane is not pane
+            await delete_and_wait(pilot, app, container_id)
+
+    run(scenario())

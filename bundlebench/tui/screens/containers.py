@@ -58,8 +58,11 @@ them per bundle). With unsaved edits you choose: save and launch, or launch the 
 version (config.json stays as it is). The config is validated first; its errors are
 listed instead of launching. A created container waits, set up, before execve: r
 starts it. p pauses, u resumes, k sends a signal, s stops (TERM, then KILL), d deletes
-(a live one is killed, after asking). Enter attaches the terminal pane (ctrl+] gives
-the keys back), f hands over the whole terminal, e opens a second shell. Inspect shows
+(a live one is killed, after asking). Enter attaches the terminal pane: ctrl+] gives
+the keys back, F1 is this help, the wheel and shift+PgUp/PgDn page through its
+scrollback, / searches it, n finds the next match, escape returns to live output. f
+hands over the whole terminal (the keys come back where they were), e opens a second
+shell. Inspect shows
 processes, namespaces, capabilities and mounts; Lifecycle shows each setup step, the
 field of the launched config behind it, and the transitions since.
 """
@@ -167,6 +170,8 @@ field of the launched config behind it, and the transitions since.
     def _listed(self, rows: list[ContainerRow]) -> None:
         before = self.selected
         self.table.update_rows(rows)
+        if self.attached_id and self.attached_id not in self.table.rows_by_id:
+            self.call_later(self._attached_gone, self.attached_id)
         if self._select_next in self.table.rows_by_id:
             self.table.select_id(self._select_next)
             self._select_next = None
@@ -239,11 +244,30 @@ field of the launched config behind it, and the transitions since.
         event.stop()
         await self.action_attach()
 
+    async def _attached_gone(self, container_id: str) -> None:
+        """The attached container was deleted: the pane goes, a line says what it was."""
+        if self.attached_id != container_id:
+            return
+        pane = next(iter(self.query("#terminal-pane")), None)
+        record = pane.exit_record if isinstance(pane, TerminalPane) else None
+        await self.query_one("#terminal-holder").remove_children()
+        self.attached_id = None
+        ended = describe_exit(container_id, record) if record else f"{container_id} ended"
+        empty = self.query_one("#terminal-empty", Static)
+        empty.update(styled(f"{ended}; it is gone (deleted). Launch the bundle (l), or "
+                            "choose a container and press enter to attach.", 400))
+        empty.display = True
+        if self.focused is None:
+            self.table.focus()
+
     @on(TerminalPane.Ended)
     def _pane_ended(self, event: TerminalPane.Ended) -> None:
         pane = event.pane
         if pane.id == "terminal-pane" and self.attached_id:
-            self.say(describe_exit(self.attached_id, event.record))
+            ended = describe_exit(self.attached_id, event.record)
+            pane.border_subtitle = markup(f"{ended} · the container is gone", 120)
+            pane.add_class("-ended")
+            self.say(ended)
             self.poll()
         elif pane.has_class("exec-pane"):
             code = (event.record or {}).get("exit_code")
@@ -266,6 +290,8 @@ field of the launched config behind it, and the transitions since.
                      "warning")
             return
         was_attached = self.attached_id == row.id
+        focused = self.focused
+        pane_had_focus = isinstance(focused, TerminalPane) and focused.id == "terminal-pane"
         await self.query_one("#terminal-holder").remove_children()
         try:
             with self.app.suspend():
@@ -281,7 +307,15 @@ field of the launched config behind it, and the transitions since.
                      else describe_exit(row.id, {"exit_code": outcome.exit_code}))
         self.poll()
         if was_attached or (outcome is not None and outcome.detached):
-            await self.attach(row.id)
+            await self.attach(row.id, focus=pane_had_focus)
+            if pane_had_focus:
+                return
+        # The keys go back where they were (the list, most often): never to the shell.
+        if focused is not None and focused.is_attached and not isinstance(focused,
+                                                                          TerminalPane):
+            focused.focus()
+        else:
+            self.table.focus()
 
     async def action_exec_shell(self) -> None:
         """A second shell in the container, in a new tab."""
