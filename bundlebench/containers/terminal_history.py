@@ -23,6 +23,7 @@ SCROLLBACK_LINES = 10_000
 # A store's budget is cells; this many lines of up to 255 columns fit.
 SCROLLBACK_CELLS = SCROLLBACK_LINES * 256
 _PRINTABLE = bytes(range(0x20, 0x7f))
+_CRS = re.compile(rb"\r+\n")
 _SGR_BYTES = re.compile(rb"\x1b\[[0-9;]*m")
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _PIECE = re.compile(r"\x1b\[[0-9;]*m|\r\n|[^\x1b\r]+")
@@ -141,6 +142,12 @@ class History(Terminal):
             self.scroll_to_bottom()
         else:
             self.view_top, self._seen_page = (match.line, 0), None
+
+
+def line_ends(head: bytes) -> bytes:
+    """``head`` with CR CR LF as CR LF: a pty turns a file's CR LF into CR CR LF, and a
+    second carriage return, at column 0 already, changes nothing."""
+    return _CRS.sub(b"\r\n", head) if b"\r\r" in head else head
 
 
 def is_plain(head: bytes) -> bool:

@@ -27,6 +27,7 @@ from bundlebench.containers.terminal_history import (
     History,
     Match,
     is_plain,
+    line_ends,
 )
 from bundlebench.untrusted import is_unsafe
 
@@ -196,7 +197,8 @@ class TerminalScreen:
         history, and return the rest to parse (under the lock)."""
         cut = scroll_cut(data, self.board.height)
         first = data.find(b"\r\n") + 2
-        if not cut or first >= cut or not is_plain(data[first:cut]):
+        head = line_ends(data[first:cut]) if cut and first < cut else b""
+        if not head or not is_plain(head):
             return data
         self.parsed += first
         self.board.feed_host_data(data[:first])  # it ends the line the cursor is on
@@ -204,7 +206,7 @@ class TerminalScreen:
         if cursor.x != 0 or not self.history.plain_ready():
             return data[first:]
         self.history.push_screen(cursor.y)
-        self.history.take_plain(data[first:cut])
+        self.history.take_plain(head)
         return data[cut:]
 
     def resize(self, cols: int, rows: int) -> None:

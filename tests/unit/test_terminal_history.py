@@ -30,6 +30,16 @@ def test_the_fast_path_keeps_what_parsing_every_byte_keeps() -> None:
     assert chunked.history.lines >= 10_000
 
 
+def test_a_pty_s_cr_cr_lf_takes_the_fast_path_too() -> None:
+    data = coloured_lines(20_000).replace(b"\r\n", b"\r\r\n")
+    chunked, every_byte = TerminalScreen(100, 30), TerminalScreen(100, 30)
+    chunked.feed(data)
+    every_byte.board.feed_host_data(data)
+    assert chunked.parsed < len(data) // 4
+    assert chunked.text() == every_byte.text()
+    assert history(chunked, 10_000) == history(every_byte, 10_000)
+
+
 def test_a_line_that_is_not_plain_is_parsed_and_still_kept() -> None:
     data = coloured_lines(2000) + b"tab\there\r\n" + coloured_lines(2000)
     chunked, every_byte = TerminalScreen(100, 30), TerminalScreen(100, 30)
