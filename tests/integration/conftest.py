@@ -21,7 +21,7 @@ import pytest
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: real mounts and "
                                "namespaces (CI runs as root)")
-SESSION_DIR = Path(os.environ.get("BUNDLEBENCH_TEST_DIR", "/tmp")) / f"bb-it-{os.getpid()}"
+SESSION_BASE = Path(os.environ.get("BUNDLEBENCH_TEST_DIR", "/tmp"))
 
 
 def _mountinfo() -> set[str]:
@@ -83,11 +83,14 @@ def _bundlebench_cgroups(max_depth: int = 4) -> set[str]:
 
 @pytest.fixture(scope="session")
 def session_dir() -> Iterator[Path]:
-    SESSION_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
-    os.chmod(SESSION_DIR, 0o755)  # rootless tests traverse it as another user
-    yield SESSION_DIR
+    # A fresh dir, never one left by an earlier run (a killed one may have had our pid).
+    import tempfile
+    SESSION_BASE.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="bb-it-", dir=SESSION_BASE))
+    os.chmod(directory, 0o755)  # rootless tests traverse it as another user
+    yield directory
     import shutil
-    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Static
 
 from bundlebench.tui.app import BundlebenchApp
@@ -210,6 +211,8 @@ def test_a_symlinked_root_path_is_refused_and_fixed_on_the_config_screen(
     run(scenario())
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: makes a rootfs of root's and "
+                    "opens it as a plain user (uid 65534)")
 def test_an_unreadable_rootfs_as_a_plain_user(tmp_path: Path) -> None:
     # pytest's own tmp dirs are private to root: a plain user must reach this one
     top = Path(tempfile.mkdtemp(prefix="bundlebench-plain-", dir="/tmp"))

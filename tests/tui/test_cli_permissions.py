@@ -15,6 +15,10 @@ import pytest
 from bundlebench.cli import main
 from tests.tui.broken_helpers import as_nobody, no_rootfs, rootfs_tarball
 
+# Root makes a 0700 bundle, then each command runs in a child that dropped to uid 65534.
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: makes a bundle of "
+                                "root's and runs the commands as a plain user (uid 65534)")
+
 
 @pytest.fixture
 def locked(tmp_path: Path) -> Iterator[Path]:
