@@ -237,7 +237,7 @@ class StateStore:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
-            if not self._is_dir(container_id):
+            if container_id.startswith(".") or not self._is_dir(container_id):
                 raise RuntimeFailure(f"container {container_id!r} does not exist") from None
             # The dir without state.json: `state` says creating (or stopped, if its
             # create died), `delete` removes it and whatever cgroup it claimed.
@@ -274,7 +274,9 @@ class StateStore:
                 validate_id(name)
             except RuntimeFailure:
                 continue
-            if self._is_dir(name):  # half-created ones too: they hold the id
+            # Half-created ones too (they hold the id); dot-dirs are the runtime's own
+            # (e.g. .seccomp-cache), never a container.
+            if not name.startswith(".") and self._is_dir(name):
                 result.append(name)
         return result
 

@@ -185,6 +185,10 @@ def test_a_half_created_container_is_listed_stated_and_deleted(rt) -> None:
     assert not directory.exists() and not cgroup.exists()
     gone = rt("state", cid)
     assert gone.returncode != 0 and "does not exist" in gone.stderr
+    # The runtime's own dot-dirs in its root are never listed as containers.
+    (rt.root / ".seccomp-cache").mkdir(exist_ok=True)
+    assert ".seccomp-cache" not in rt("list", "-q", check=True).stdout.split()
+    assert rt("state", ".seccomp-cache").returncode != 0
 
 
 def test_features_document(rt) -> None:
