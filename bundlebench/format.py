@@ -44,8 +44,14 @@ def normalize_path(text: str, cwd: str = "/") -> str:
     text = text.strip()
     if not text.startswith("/"):
         text = cwd.rstrip("/") + "/" + text
+    return "/" + "/".join(lexical_parts(text))
+
+
+def lexical_parts(path: str) -> list[str]:
+    """The components of ``path`` with ``.`` and empty ones dropped and each ``..``
+    taking one off (never above the start): no file system is asked."""
     parts: list[str] = []
-    for part in text.split("/"):
+    for part in path.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
@@ -53,7 +59,7 @@ def normalize_path(text: str, cwd: str = "/") -> str:
                 parts.pop()
             continue
         parts.append(part)
-    return "/" + "/".join(parts)
+    return parts
 
 
 def ancestors(path: str) -> list[str]:

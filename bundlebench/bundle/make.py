@@ -143,13 +143,17 @@ def _extract(tarball: Path, rootfs: Path, job: Job) -> None:
     extract_tarball(tarball, rootfs, job.checker(f"extracting {tarball.name}"))
 
 
+def _require_file(tarball: Path) -> None:
+    if not tarball.is_file():
+        raise BundlebenchError(f"rootfs tarball {tarball} is not a file: check the path")
+
+
 def make_bundle_from_tarball(tarball: Path, target: Path, *, rootless: bool,
                              job: Job | None = None) -> Path:
     """A new bundle at ``target``: rootfs/ from ``tarball``, the default config.json."""
     job = job or Job()
     tarball, target = Path(tarball), Path(os.path.abspath(target))
-    if not tarball.is_file():
-        raise BundlebenchError(f"rootfs tarball {tarball} is not a file: check the path")
+    _require_file(tarball)
     check_new_target(target)
     with staging_beside(target) as staging:
         _extract(tarball, staging / "rootfs", job)
@@ -163,8 +167,7 @@ def make_rootfs_from_tarball(tarball: Path, rootfs: Path, job: Job | None = None
     """The missing rootfs directory ``rootfs``, extracted from ``tarball``."""
     job = job or Job()
     tarball, rootfs = Path(tarball), Path(os.path.abspath(rootfs))
-    if not tarball.is_file():
-        raise BundlebenchError(f"rootfs tarball {tarball} is not a file: check the path")
+    _require_file(tarball)
     check_new_target(rootfs)
     with staging_beside(rootfs) as staging:
         _extract(tarball, staging / "rootfs", job)

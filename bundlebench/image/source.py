@@ -170,16 +170,9 @@ class TarSource:
 
 
 def _normalize(path: str) -> str:
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "/".join(parts)
+    from bundlebench.format import lexical_parts
+
+    return "/".join(lexical_parts(path))
 
 
 def open_source(path: Path) -> DirSource | TarSource:
