@@ -40,7 +40,9 @@ def shown(pane: TerminalPane) -> str:
 async def ready(pilot) -> TerminalPane:
     pane = pilot.app.query_one(TerminalPane)
     pane.focus()
-    await wait_for(pilot, lambda: "DONE" in pane.text(), what="the program's output")
+    # The screen first, then the pane's own render of it (a repaint may lag behind).
+    await wait_for(pilot, lambda: "DONE" in pane.text() and "DONE" in shown(pane),
+                   what="the program's output")
     return pane
 
 
