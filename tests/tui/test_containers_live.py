@@ -294,7 +294,10 @@ def test_create_start_pause_resume_kill_delete_as_keys(demo) -> None:
             await wait_for(pilot, lambda: status_of(app, cid) == "stopped", what="killed")
             screen.table.focus()
             await pilot.press("t")
+            # The signal's note is written after the kill returns, maybe after the exit
+            # showed: the view reads the notes again once the action is done.
             text = await wait_for(pilot, lambda: "exited 137" in screen_text(app)
+                                  and "sent SIGKILL" in screen_text(app)
                                   and screen_text(app), what="the exit in the view")
             for step in ("created", "started", "paused", "resumed", "sent SIGKILL"):
                 assert step in text, step

@@ -194,6 +194,12 @@ field of the launched config behind it, and the transitions since.
         elif (lifecycle.container_id, lifecycle.status) != (row.id, row.status_text):
             lifecycle.show(self.root, row.id, row.status_text)
 
+    def reload_lifecycle(self) -> None:
+        """Read the shown container's transitions again (one was just noted)."""
+        lifecycle = self.query_one(LifecycleView)
+        if lifecycle.container_id is not None:
+            lifecycle.show(self.root, lifecycle.container_id, lifecycle.status)
+
     def say(self, message: str, severity: str = "information") -> None:
         """Show a message under the list, below the few before it (actions and their
         outcomes arrive in any order), and as a notification for errors.

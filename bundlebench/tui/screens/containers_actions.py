@@ -54,6 +54,9 @@ class ContainersActions(Screen[None]):
     def poll(self) -> None:
         raise NotImplementedError
 
+    def reload_lifecycle(self) -> None:
+        raise NotImplementedError
+
     async def attach(self, container_id: str) -> Any:
         raise NotImplementedError
 
@@ -247,3 +250,6 @@ class ContainersActions(Screen[None]):
         else:
             self.app.call_from_thread(self.say, said or done or "Done.")
         self.app.call_from_thread(self.poll)
+        # The transition is noted after the runtime call returns, when the status may
+        # already have changed (a KILL ends it at once): show the note either way.
+        self.app.call_from_thread(self.reload_lifecycle)
