@@ -1,17 +1,17 @@
-"""What a running container looks like from the host, read from /proc and psutil.
+"""What a running container looks like from the host, read from /proc.
 
 Every reader takes ``proc`` (default /proc) so that tests can hand it a fake tree.
-Nothing here needs a screen: the inspector widgets only lay these facts out.
+Nothing here needs a screen: the inspector widgets only lay these facts out. The process
+tree lives in proc_tree, the mounts in words in mount_labels.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass, field
 
-import psutil
-
+from bundlebench.containers.mount_labels import MountView, describe
+from bundlebench.containers.proc_tree import ProcessRow, ProcessSampler
 from runtime.linux import mountinfo
 from runtime.linux.constants import CAPABILITIES
 from runtime.linux.mountinfo import MountInfo as Mount
@@ -21,16 +21,7 @@ CAP_SETS = (("CapInh", "inheritable"), ("CapPrm", "permitted"), ("CapEff", "effe
             ("CapBnd", "bounding"), ("CapAmb", "ambient"))
 SECCOMP_MODES = {"0": "disabled", "1": "strict", "2": "filter"}
 _CAP_NAMES = {number: name for name, number in CAPABILITIES.items()}
-
-
-@dataclass(frozen=True)
-class ProcessRow:
-    depth: int
-    pid: int
-    user: str
-    command: str
-    cpu: float
-    rss: int
+__all__ = ["Mount", "MountView", "ProcessRow", "ProcessSampler"]  # re-exported
 
 
 @dataclass(frozen=True)
@@ -147,6 +138,21 @@ def mounts(pid: int, proc: str = "/proc") -> list[Mount]:
     return parse_mountinfo(_read(f"{proc}/{pid}/mountinfo") or "")
 
 
+def host_mounts(proc: str = "/proc") -> list[Mount]:
+    """Our own mount table: where a bind's source is found by the path we know it by."""
+    return parse_mountinfo(_read(f"{proc}/self/mountinfo") or "")
+
+
+def mount_views(pid: int, host: list[Mount] | None = None,
+                proc: str = "/proc") -> list[MountView]:
+    """The container's mounts in words (see mount_labels), against our own table unless
+    the container shares our mount namespace."""
+    if host is None:
+        host = host_mounts(proc)
+    shared = namespace_inode(pid, "mnt", proc) == namespace_inode("self", "mnt", proc)
+    return describe(mounts(pid, proc), None if shared else host)
+
+
 def cgroups(pid: int, proc: str = "/proc") -> list[str]:
     """The cgroup paths: "0::/path" on cgroup v2, "N:controllers:/path" on v1."""
     return [line for line in (_read(f"{proc}/{pid}/cgroup") or "").splitlines() if line]
@@ -162,78 +168,3 @@ def cgroup_path(pid: int, proc: str = "/proc") -> str:
         if ":memory:" in line:
             return line.split(":", 2)[2]
     return lines[0].split(":", 2)[2] if lines else ""
-
-
-class ProcessSampler:
-    """The container's process tree with CPU and memory, sampled again on each call.
-
-    psutil gives CPU percent since the previous call of the same Process object, so the
-    objects are kept between samples.
-    """
-
-    def __init__(self, init_pid: int, history: int = 60) -> None:
-        self.init_pid = init_pid
-        self._known: dict[int, psutil.Process] = {}
-        self.cpu_history: deque[float] = deque(maxlen=history)
-        self.memory_history: deque[int] = deque(maxlen=history)
-
-    def _process(self, pid: int) -> psutil.Process:
-        process = self._known.get(pid)
-        if process is None:
-            process = self._known[pid] = psutil.Process(pid)
-            process.cpu_percent(None)
-        return process
-
-    def sample(self) -> list[ProcessRow]:
-        """Rows depth-first from the init; empty when the init is gone."""
-        try:
-            root = self._process(self.init_pid)
-            children = root.children(recursive=True)
-        except psutil.Error:
-            return []
-        parents: dict[int, int] = {}
-        for child in children:
-            try:
-                parents[child.pid] = child.ppid()
-            except psutil.Error:
-                continue
-        rows: list[ProcessRow] = []
-        total_cpu, total_rss = 0.0, 0
-        stack = [(self.init_pid, 0)]
-        alive = set()
-        while stack:
-            pid, depth = stack.pop()
-            try:
-                process = self._process(pid)
-                with process.oneshot():
-                    row = ProcessRow(depth, pid, _user(process), _command(process),
-                                     process.cpu_percent(None), process.memory_info().rss)
-            except psutil.Error:
-                continue
-            alive.add(pid)
-            rows.append(row)
-            total_cpu += row.cpu
-            total_rss += row.rss
-            kids = sorted((p for p, parent in parents.items() if parent == pid), reverse=True)
-            stack.extend((kid, depth + 1) for kid in kids)
-        for pid in list(self._known):
-            if pid not in alive:
-                del self._known[pid]
-        self.cpu_history.append(total_cpu)
-        self.memory_history.append(total_rss)
-        return rows
-
-
-def _user(process: psutil.Process) -> str:
-    try:
-        return process.username()
-    except (psutil.Error, KeyError):
-        return str(process.uids().real)
-
-
-def _command(process: psutil.Process) -> str:
-    try:
-        words = process.cmdline()
-    except psutil.Error:
-        words = []
-    return " ".join(words) or f"[{process.name()}]"

@@ -219,10 +219,15 @@ class WidgetsApp(App[None]):
 
 
 def test_container_text_is_shown_never_obeyed() -> None:
+    from rich.text import Text
+    from textual.widgets import DataTable
+
     from bundlebench.containers import inspect
+    from bundlebench.containers.mount_labels import describe
     from bundlebench.spec.steps import ExplainedStep
     from bundlebench.tui.widgets.inspector import Inspector, Snapshot
     from bundlebench.tui.widgets.lifecycle import LifecycleView
+    from runtime.linux import mountinfo
 
     hostile = "[bold]evil[/bold]\x1b]0;pwned\x07"
 
@@ -243,5 +248,14 @@ def test_container_text_is_shown_never_obeyed() -> None:
             # the timeline's cell, the step's detail, the process's command line
             assert text.count("[bold]evil[/bold]\\x1b]0;pwned\\x07") == 3
             assert "\x1b]0;" not in text
+            # A mount's paths and its label (which quotes them) are Text, never markup.
+            row = f"1 0 254:0 /{hostile} /mnt rw - ext4 /dev/{hostile} rw"
+            snapshot.mounts = describe(mountinfo.parse(row), [])
+            inspector._show_mounts(snapshot)
+            table = inspector.query_one("#inspector-mounts", DataTable)
+            cells = table.get_row_at(0)
+            assert all(isinstance(cell, Text) for cell in cells)
+            assert "\x1b" not in "".join(cell.plain for cell in cells)
+            assert "[bold]evil[/bold]\\x1b]0;pwned\\x07" in cells[1].plain  # the label
 
     run(scenario())

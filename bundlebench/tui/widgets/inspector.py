@@ -5,7 +5,8 @@ privileges are already those of the container), a paused one as the freezer hold
 a stopped one has no processes left, so only how it ended is shown.
 
 Facts come from bundlebench.containers.inspect in a thread, once a second; the widget
-only lays them out. CPU and memory of the whole process tree draw as sparklines.
+only lays them out. CPU and memory of the whole process tree draw as sparklines. The
+body scrolls inside its pane, so the last mount rows never sit under the footer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bundlebench.containers.listing import ContainerRow
 from bundlebench.untrusted import styled
 
 REFRESH_SECONDS = 1.0
+_LABEL_STYLES = {"masked": "yellow", "bind": "cyan", "self-bind": "cyan", "overlay": "green"}
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Snapshot:
     security: inspect.Security = field(default_factory=inspect.Security)
     uid_map: list[tuple[int, int, int]] = field(default_factory=list)
     gid_map: list[tuple[int, int, int]] = field(default_factory=list)
-    mounts: list[inspect.Mount] = field(default_factory=list)
+    mounts: list[inspect.MountView] = field(default_factory=list)
     cgroup: str = ""
     cpu: list[float] = field(default_factory=list)
     memory: list[int] = field(default_factory=list)
@@ -44,12 +46,14 @@ class Snapshot:
 def read_snapshot(sampler: inspect.ProcessSampler, proc: str = "/proc") -> Snapshot:
     """Read every fact about the sampler's container (blocking: call from a thread)."""
     pid = sampler.init_pid
-    return Snapshot(pid=pid, processes=sampler.sample(),
+    host = inspect.host_mounts(proc)
+    return Snapshot(pid=pid, processes=sampler.sample(host),
                     namespaces=inspect.namespaces(pid, proc),
                     security=inspect.security(pid, proc),
                     uid_map=inspect.id_map(pid, "uid_map", proc),
                     gid_map=inspect.id_map(pid, "gid_map", proc),
-                    mounts=inspect.mounts(pid, proc), cgroup=inspect.cgroup_path(pid, proc),
+                    mounts=inspect.mount_views(pid, host, proc),
+                    cgroup=inspect.cgroup_path(pid, proc),
                     cpu=list(sampler.cpu_history), memory=list(sampler.memory_history))
 
 
@@ -66,6 +70,7 @@ class Inspector(Vertical):
 
     DEFAULT_CSS = """
     Inspector { height: 1fr; }
+    Inspector #inspector-body { height: 1fr; }
     Inspector #inspector-empty { color: $text-muted; padding: 1 2; }
     Inspector #inspector-state { height: auto; padding: 0 1; color: $text-warning; }
     Inspector .inspector-title { text-style: bold; color: $text-primary; margin-top: 1; }
@@ -94,7 +99,8 @@ class Inspector(Vertical):
                 with Vertical(classes="inspector-usage-box"):
                     yield Static("Memory", id="inspector-mem-label", classes="inspector-title")
                     yield Sparkline([], id="inspector-mem")
-            yield Static("Processes (from the container's init)", classes="inspector-title")
+            yield Static("Processes (its cgroup and pid namespace; NSPID: the pid inside)",
+                         classes="inspector-title")
             yield DataTable(id="inspector-processes", cursor_type="row", zebra_stripes=True)
             yield Static("Namespaces: container beside host", classes="inspector-title")
             yield DataTable(id="inspector-namespaces", cursor_type="row")
@@ -106,11 +112,11 @@ class Inspector(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#inspector-processes", DataTable).add_columns(
-            "PID", "USER", "CPU %", "RSS", "COMMAND")
+            "PID", "NSPID", "USER", "STATE", "CPU %", "RSS", "COMMAND")
         self.query_one("#inspector-namespaces", DataTable).add_columns(
             "TYPE", "CONTAINER", "HOST", "")
         self.query_one("#inspector-mounts", DataTable).add_columns(
-            "TARGET", "TYPE", "SOURCE", "OPTIONS")
+            "TARGET", "WHAT", "TYPE", "ROOT", "SOURCE", "OPTIONS")
         self.query_one("#inspector-body").display = False
         self.query_one("#inspector-state").display = False
         self.set_interval(REFRESH_SECONDS, self._tick)
@@ -187,8 +193,9 @@ class Inspector(Vertical):
             # A container's command lines and names are its own: shown, never markup.
             command = Text("  " * row.depth + ("└ " if row.depth else ""))
             command.append_text(styled(row.command, 80))
-            table.add_row(str(row.pid), styled(row.user, 32), f"{row.cpu:.1f}", _mib(row.rss),
-                          command)
+            nspid = "?" if row.nspid is None else str(row.nspid)
+            table.add_row(str(row.pid), nspid, styled(row.user, 32), styled(row.state, 4),
+                          f"{row.cpu:.1f}", _mib(row.rss), command)
 
     def _show_namespaces(self, snapshot: Snapshot) -> None:
         table = self.query_one("#inspector-namespaces", DataTable)
@@ -224,6 +231,10 @@ class Inspector(Vertical):
     def _show_mounts(self, snapshot: Snapshot) -> None:
         table = self.query_one("#inspector-mounts", DataTable)
         table.clear()
-        for mount in snapshot.mounts:
-            table.add_row(styled(mount.target, 120), styled(mount.fstype, 32),
-                          styled(mount.source, 120), styled(mount.options, 200))
+        for view in snapshot.mounts:
+            mount = view.mount
+            # Paths, sources and options are the container's: shown, never markup.
+            table.add_row(styled(mount.target, 120), styled(view.label, 160,
+                                                            _LABEL_STYLES.get(view.kind, "")),
+                          styled(mount.fstype, 32), styled(mount.root, 120),
+                          styled(view.origin, 120), styled(mount.options, 200))
