@@ -27,6 +27,7 @@ from bundlebench.tui.screens.containers_actions import ContainersActions
 from bundlebench.tui.widgets.containers_list import ContainersTable
 from bundlebench.tui.widgets.inspector import Inspector
 from bundlebench.tui.widgets.lifecycle import LifecycleView
+from bundlebench.tui.widgets.logs_view import LogsView
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
 from bundlebench.untrusted import markup, styled, visible
 
@@ -64,7 +65,9 @@ scrollback, / searches it, n finds the next match, escape returns to live output
 hands over the whole terminal (the keys come back where they were), e opens a second
 shell. Inspect shows
 processes, namespaces, capabilities and mounts; Lifecycle shows each setup step, the
-field of the launched config behind it, and the transitions since.
+field of the launched config behind it, and the transitions since. Logs (o) shows what
+the chosen container wrote, running or stopped, attached or not: F pauses and follows
+again, / finds, n and N go to the next and previous match, ctrl+s saves it to a file.
 """
     BINDINGS = [
         Binding("l", "launch", "Launch…", id="containers.launch",
@@ -93,6 +96,8 @@ field of the launched config behind it, and the transitions since.
                 tooltip="The inspector tab"),
         Binding("t", "show_tab('tab-lifecycle')", "Lifecycle", id="containers.lifecycle",
                 tooltip="The setup trace and the transitions"),
+        Binding("o", "show_logs", "Logs", id="containers.logs",
+                tooltip="What the container wrote: follow, find, save"),
     ]
 
     def __init__(self) -> None:
@@ -138,6 +143,8 @@ field of the launched config behind it, and the transitions since.
                     yield Inspector(id="inspector")
                 with TabPane("Lifecycle", id="tab-lifecycle"):
                     yield LifecycleView(id="lifecycle")
+                with TabPane("Logs", id="tab-logs"):
+                    yield LogsView(id="logs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -193,6 +200,16 @@ field of the launched config behind it, and the transitions since.
             lifecycle.show(self.root, None)
         elif (lifecycle.container_id, lifecycle.status) != (row.id, row.status_text):
             lifecycle.show(self.root, row.id, row.status_text)
+        self._show_logs(row)
+
+    def _show_logs(self, row: ContainerRow | None) -> None:
+        """Read ``row``'s log while the Logs tab is shown (not for every row passed)."""
+        if self.query_one(TabbedContent).active == "tab-logs":
+            self.query_one(LogsView).show(self.root, row.id if row else None)
+
+    @on(TabbedContent.TabActivated, "#containers-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_logs(self.selected)
 
     def reload_lifecycle(self) -> None:
         """Read the shown container's transitions again (one was just noted)."""
@@ -342,6 +359,12 @@ field of the launched config behind it, and the transitions since.
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def action_show_logs(self) -> None:
+        """The Logs tab, reading the chosen container's log, with the keys."""
+        self.query_one(TabbedContent).active = "tab-logs"
+        self._show_logs(self.selected)
+        self.query_one(LogsView).focus_lines()
 
     # -- lifecycle links ----------------------------------------------------------------
     @on(LifecycleView.OpenField)
