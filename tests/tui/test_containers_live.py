@@ -199,9 +199,11 @@ def test_inspector_and_lifecycle_of_a_real_container(demo) -> None:
             for kind in ("pid", "mnt", "net", "ipc", "uts"):
                 assert kinds[kind].verdict == "private", kind
             assert kinds["user"].verdict == "shared with host"  # the demo has no userns
-            assert snapshot.processes[0].command == "sh"
+            assert snapshot.processes[0].command == "sh" and snapshot.processes[0].nspid == 1
             assert "CAP_NET_BIND_SERVICE" in snapshot.security.capabilities["effective"]
             assert any(m.target == "/proc" and m.fstype == "proc" for m in snapshot.mounts)
+            keys = next(m for m in snapshot.mounts if m.target == "/proc/keys")
+            assert keys.label == "masked: /dev/null bound over it"
             text = screen_text(app)
             assert "private" in text and "shared with host" in text
             await wait_for(pilot, lambda: len(inspector.snapshot.cpu) >= 2, what="a 2nd sample")
