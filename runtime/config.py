@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import stat
 
 from runtime.errors import RuntimeFailure
-from runtime.jsonlite import loads
 from runtime.linux.constants import NAMESPACES, RLIMITS
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -20,28 +18,17 @@ def load_bundle(bundle: str) -> tuple[dict[str, Any], str, str]:
     """(config, absolute bundle dir, absolute rootfs dir) of a bundle; RuntimeFailure if bad."""
     bundle = os.path.abspath(bundle or ".")
     path = os.path.join(bundle, "config.json")
+    from runtime.jsonread import JSONInputError, read_json_file
     try:
-        # O_NONBLOCK: a fifo named config.json must not block the runtime for ever.
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        # Never blocks: a fifo named config.json is refused, not read for ever.
+        config = read_json_file(path, max_bytes=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise RuntimeFailure(f"bundle {bundle} has no config.json: "
                              "create one with `bundlebench-runtime spec`") from None
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise RuntimeFailure(f"{path} is not a regular file: config.json must be one")
-        raw = os.read(fd, MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise RuntimeFailure(f"{path} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
-    try:
-        config = loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RuntimeFailure(f"{path} is not valid JSON: {exc}") from None
+    except JSONInputError as exc:
+        raise RuntimeFailure(str(exc)) from None
     if not isinstance(config, dict):
         raise RuntimeFailure(f"{path} must hold a JSON object")
     from runtime.shape import without_nulls

@@ -16,7 +16,7 @@ import time
 from runtime import OCI_VERSION
 from runtime.errors import RuntimeFailure
 from runtime.ids import validate_id
-from runtime.jsonlite import dumps, loads
+from runtime.jsonlite import dumps
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
@@ -142,13 +142,33 @@ class ContainerState:
         })
 
     @classmethod
-    def from_json(cls, text: str) -> ContainerState:
-        data = loads(text)
+    def from_json(cls, text: str | bytes) -> ContainerState:
+        """The state a state.json holds; ValueError (one sentence) when it is not one."""
+        from runtime.jsonread import JSONInputError, read_json
+        try:
+            data = read_json(text, "state.json", max_bytes=MAX_STATE_BYTES)
+        except JSONInputError as exc:
+            raise ValueError(f"it {exc.reason}") from None
+        if not isinstance(data, dict):
+            raise ValueError("state.json must hold an object")
+        for name, kind in _STATE_FIELDS.items():
+            if name in data and data[name] is not None and not isinstance(data[name], kind):
+                raise ValueError(f"state.json's {name} must be {_KIND_WORDS[kind]}")
+        for name in ("id", "bundle", "rootfs"):
+            if name not in data:
+                raise ValueError(f"state.json has no {name}")
         return cls(id=data["id"], bundle=data["bundle"], rootfs=data["rootfs"],
-                   pid=int(data.get("pid") or 0), starttime=int(data.get("starttime") or 0),
-                   created=data.get("created", ""), owner=data.get("owner", ""),
+                   pid=data.get("pid") or 0, starttime=data.get("starttime") or 0,
+                   created=data.get("created") or "", owner=data.get("owner") or "",
                    annotations=data.get("annotations") or {}, config=data.get("config") or {},
                    rootless=bool(data.get("rootless")), no_pivot=bool(data.get("noPivot")))
+
+
+MAX_STATE_BYTES = 64 << 20  # the launched config (up to 16 MiB) travels in it
+_STATE_FIELDS = {"id": str, "bundle": str, "rootfs": str, "pid": int, "starttime": int,
+                 "created": str, "owner": str, "annotations": dict, "config": dict,
+                 "rootless": bool, "noPivot": bool}
+_KIND_WORDS = {str: "a string", int: "an integer", dict: "an object", bool: "a boolean"}
 
 
 class StateStore:
@@ -245,13 +265,13 @@ class StateStore:
             state.half_created = True
             return state
         try:
-            raw = os.read(fd, 64 << 20)
+            raw = os.read(fd, MAX_STATE_BYTES + 1)
         finally:
             os.close(fd)
         try:
-            return ContainerState.from_json(raw.decode())
-        except (ValueError, KeyError, TypeError):
-            raise RuntimeFailure(f"state of container {container_id!r} is corrupt: "
+            return ContainerState.from_json(raw)
+        except ValueError as exc:
+            raise RuntimeFailure(f"state of container {container_id!r} is corrupt ({exc}): "
                                  f"delete it with `delete -f {container_id}`") from None
 
     def status(self, state: ContainerState) -> str:

@@ -49,9 +49,10 @@ class Shim(Relay):
         """Create the container, take its terminal or pipes, open the attach socket."""
         import subprocess
 
-        with open(os.path.join(self.bundle, "config.json"), "rb") as handle:
-            config = json.load(handle)
-        self.terminal = bool(config.get("process", {}).get("terminal"))
+        from runtime.jsonread import read_json_file
+        config = read_json_file(os.path.join(self.bundle, "config.json"))
+        process = config.get("process") if isinstance(config, dict) else None
+        self.terminal = isinstance(process, dict) and process.get("terminal") is True
         pid_file = os.path.join(self.private, "pid")
         create = [*self.runtime, "--root", self.root, "create", "--bundle", self.bundle,
                   "--pid-file", pid_file]

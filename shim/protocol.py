@@ -9,17 +9,19 @@ Every message is a frame: one type byte, a 4-byte big-endian length, the payload
                      RESIZE rows and columns, two big-endian u16
                      DETACH the client leaves; the container goes on
 
-Standard library only: the shim, `bundlebench attach` and the TUI pane all speak it.
+Standard library and the runtime's bounded JSON reader: the shim, `bundlebench attach` and
+the TUI pane all speak it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import struct
 from typing import Any
+
+from runtime.jsonread import read_json, read_json_file
 
 HELLO = b"H"
 DATA = b"D"
@@ -96,7 +98,7 @@ class AttachClient:
                     raise ConnectionResetError("the shim closed the attach socket")
                 for kind, payload in self.reader.feed(data):
                     if kind == HELLO and not self.hello:
-                        self.hello = json.loads(payload)
+                        self.hello = _hello(payload)
                     else:
                         self._early.append((kind, payload))
         except (OSError, ValueError):
@@ -129,11 +131,28 @@ class AttachClient:
         frames = self.reader.feed(data)
         for kind, payload in frames:
             if kind == HELLO:
-                self.hello = json.loads(payload)
+                self.hello = _hello(payload)
         return frames or [(b"", b"")]
 
     def close(self) -> None:
         self.sock.close()
+
+
+def _hello(payload: bytes) -> dict[str, Any]:
+    """The shim's greeting: an object, or ValueError."""
+    hello = read_json(payload, "the shim's greeting", max_bytes=1 << 16)
+    if not isinstance(hello, dict) or not hello:
+        raise ValueError("the shim's greeting is not an object")
+    return hello
+
+
+def exit_record(payload: bytes) -> dict[str, Any]:
+    """An EXIT frame's record ({} when it is not an object)."""
+    try:
+        record = read_json(payload, "the shim's exit record", max_bytes=1 << 16)
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _connect(sock: socket.socket, path: str) -> None:
@@ -171,7 +190,7 @@ def shim_alive(state_dir: str) -> bool | None:
 def read_exit(state_dir: str) -> dict[str, Any] | None:
     """The exit record the shim wrote, or None while the container runs."""
     try:
-        with open(os.path.join(state_dir, EXIT_FILE)) as handle:
-            return json.load(handle)
+        record = read_json_file(os.path.join(state_dir, EXIT_FILE), max_bytes=1 << 16)
     except (OSError, ValueError):
         return None
+    return record if isinstance(record, dict) else None

@@ -115,8 +115,14 @@ class ConfigDocument:
 def read_config_bytes(path: Path) -> bytes:
     """The bytes of config.json, or ConfigError with one sentence (FileNotFoundError's
     sentence names `bundlebench spec`)."""
+    from runtime.config import MAX_CONFIG_BYTES
+    from runtime.jsonread import JSONInputError, read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(str(path), MAX_CONFIG_BYTES)
+    except JSONInputError as error:  # a fifo or a device: opening it could block
+        raise ConfigError(f"{path} is not a regular file: config.json must be one; "
+                          "replace it with a file") from error
     except FileNotFoundError:
         raise ConfigError(
             f"{path} does not exist: create one with `bundlebench spec --bundle {path.parent}`"
@@ -131,40 +137,21 @@ def read_config_bytes(path: Path) -> bytes:
 
 def parse_config_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     """Parse config.json bytes into a dict, or raise ConfigParseError naming line and column."""
+    from runtime.config import MAX_CONFIG_BYTES
+    from runtime.jsonread import JSONInputError, read_json
+
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line, column = _line_column(raw[:error.start])
+        data = read_json(raw, str(path), max_bytes=MAX_CONFIG_BYTES)
+    except JSONInputError as error:
         raise ConfigParseError(
-            f"{path} is not UTF-8 text (bad byte at line {line}, column {column}): "
-            "save it as UTF-8", line=line, column=column, reason="a byte is not UTF-8",
-        ) from None
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        raise ConfigParseError(
-            f"{path} nests arrays or objects too deeply (hundreds of levels): no config "
-            "needs that; flatten it or rewrite it with `bundlebench spec`",
-            reason="it nests arrays or objects too deeply (hundreds of levels)",
-        ) from None
-    except json.JSONDecodeError as error:
-        raise ConfigParseError(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
-            f"column {error.colno}; fix it in an editor or rewrite it with `bundlebench spec`",
-            line=error.lineno, column=error.colno, reason=error.msg,
+            f"{error}, or rewrite it with `bundlebench spec`",
+            line=error.line or 1, column=error.column or 1, reason=error.detail,
         ) from None
     if not isinstance(data, dict):
         raise ConfigParseError(
             f"{path} must hold a JSON object, but holds a {type(data).__name__}",
             reason=f"the config must be a JSON object, not {type(data).__name__}")
     return data
-
-
-def _line_column(head: bytes) -> tuple[int, int]:
-    """1-based line and column just after ``head`` (columns count characters)."""
-    line = head.count(b"\n") + 1
-    last = head.rsplit(b"\n", 1)[-1]
-    return line, len(last.decode("utf-8", errors="replace")) + 1
 
 
 _INDENT_RE = re.compile(rb"^[ \t]*\{\s*?\n([ \t]+)\S", re.MULTILINE)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bundlebench.errors import BundlebenchError
-from shim.protocol import DATA, EXIT, AttachClient
+from shim.protocol import DATA, EXIT, AttachClient, exit_record
 
 DETACH_KEYS = b"\x10\x11"  # ctrl+p ctrl+q, as docker and podman use
 
@@ -149,9 +149,8 @@ def attach_terminal(state_dir: str, container_id: str, stdin: int = 0, stdout: i
                         if kind == DATA:
                             _write_all(stdout, payload)
                         elif kind == EXIT:
-                            import json
-
-                            code = json.loads(payload).get("exit_code")
+                            code = exit_record(payload).get("exit_code")
+                            code = code if isinstance(code, int) else None
                             return AttachOutcome(detached=False, exit_code=code)
     finally:
         signal.signal(signal.SIGWINCH, previous)

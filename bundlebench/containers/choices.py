@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bundlebench.bundle.atomic import write_atomic
+from runtime.jsonread import read_json
 
 FILE_NAME = "launch-choices.json"
 MAX_BYTES = 1 << 20
@@ -51,8 +52,8 @@ def _read_all(path: Path) -> dict[str, Any]:
     if len(raw) > MAX_BYTES:
         return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = read_json(raw, path)
+    except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bundlebench.bundle.atomic import write_atomic
+from runtime.jsonread import read_json
 
 RECORDS_DIR = "@bundlebench"
 LAUNCH_FILE = "launch.json"
@@ -79,8 +80,8 @@ def read_record(root: str, container_id: str) -> dict[str, Any] | None:
     if len(raw) > MAX_RECORD_BYTES:
         return None
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = read_json(raw, path)
+    except ValueError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("bundle"), str):
         return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import pty
 import select
@@ -20,7 +19,7 @@ import termios
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shim.protocol import DATA, EXIT, AttachClient
+from shim.protocol import DATA, EXIT, AttachClient, exit_record
 
 PUMP_LIMIT = 4 << 20  # bytes taken in one pump: enough to coalesce a flood
 
@@ -72,7 +71,7 @@ class AttachTransport:
                 if kind == DATA:
                     out += payload
                 elif kind == EXIT:
-                    result.exit = json.loads(payload)
+                    result.exit = exit_record(payload)
             if not _readable(self.fileno()):
                 break
             try:

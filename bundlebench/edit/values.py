@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from bundlebench.errors import BundlebenchError
@@ -66,12 +65,13 @@ def _number(text: str) -> int | float:
 
 def parse_json_value(text: str) -> Any:
     """A JSON literal typed in a field; BadValue naming line and column."""
+    from runtime.jsonread import JSONInputError, read_json
+
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadValue(
-            f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
+        return read_json(text, "the value")
+    except JSONInputError as error:
+        where = f" at line {error.line}, column {error.column}" if error.line else ""
+        raise BadValue(f"not JSON: {error.detail}{where}") from None
 
 
 def default_value(schema: dict[str, Any] | None, siblings: list[Any] | None = None) -> Any:

@@ -7,7 +7,6 @@ diff_id its config gives (and its own name, when that is a digest).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,6 +14,8 @@ from bundlebench.image.blobs import MAX_JSON_BLOB, check_size, read_json
 from bundlebench.image.errors import ImageError
 from bundlebench.image.model import Candidate, ImageRecord, LayerRef, config_platform, diff_ids
 from bundlebench.image.source import Source
+from runtime.jsonread import JSONInputError
+from runtime.jsonread import read_json as parse_json
 
 _HEX_NAME = re.compile(r"(?:^|/)(?:blobs/sha256/)?([a-f0-9]{64})(?:\.json|\.tar)?$")
 _PLAIN_TAR = "application/vnd.docker.image.rootfs.diff.tar"
@@ -47,9 +48,9 @@ class DockerArchive:
         with self.source.open(name) as handle:
             data = handle.read()
         try:
-            return json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ImageError(f"{self.source.label}/{name} is not valid JSON ({error})") from None
+            return parse_json(data, f"{self.source.label}/{name}", max_bytes=MAX_JSON_BLOB)
+        except JSONInputError as error:
+            raise ImageError(str(error)) from None
 
     def _read_manifest(self) -> list[dict[str, Any]]:
         entries = self._read_plain("manifest.json")

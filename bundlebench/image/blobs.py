@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from typing import Any, BinaryIO
 
 from bundlebench.image.errors import BlobError, ImageError
 from bundlebench.image.source import Source
+from runtime.jsonread import JSONInputError
+from runtime.jsonread import read_json as parse_json
 
 ALGORITHMS = {"sha256": 64, "sha512": 128}
 MAX_JSON_BLOB = 16 << 20
@@ -138,6 +139,6 @@ def read_json(source: Source, name: str, digest: str | None, size: int | None,
     """A verified JSON blob, parsed."""
     data = read_verified(source, name, digest, size, what)
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImageError(f"{what} is not valid JSON ({error}): the image is damaged") from None
+        return parse_json(data, what, max_bytes=max(len(data), 1))
+    except JSONInputError as error:
+        raise ImageError(f"{what} {error.reason}: the image is damaged") from None

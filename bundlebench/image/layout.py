@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,8 @@ from bundlebench.image.model import (
     diff_ids,
 )
 from bundlebench.image.source import Source
+from runtime.jsonread import JSONInputError
+from runtime.jsonread import read_json as parse_json
 
 MAX_INDEX_DEPTH = 8
 CONFIG_TYPES = frozenset({
@@ -65,9 +66,9 @@ class OciLayout:
         with self.source.open(name) as handle:
             data = handle.read()
         try:
-            return json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ImageError(f"{self.source.label}/{name} is not valid JSON ({error})") from None
+            return parse_json(data, f"{self.source.label}/{name}", max_bytes=MAX_JSON_BLOB)
+        except JSONInputError as error:
+            raise ImageError(str(error)) from None
 
     def read_blob_json(self, descriptor: Descriptor, what: str) -> Any:
         return read_json(self.source, blob_name(descriptor.digest), descriptor.digest,

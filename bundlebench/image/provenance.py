@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from runtime.jsonread import read_json_file
+
 PROVENANCE_FILE = Path(".bundlebench") / "provenance.json"
 VERSION = 1
 STATUS_NAMES = {"a": "added", "c": "changed", "r": "removed"}
@@ -130,7 +132,7 @@ def provenance_path(bundle: Path) -> Path:
 def load_provenance(bundle_path: Path | str) -> Provenance | None:
     """The bundle's provenance, or None when it has none (or an unreadable one)."""
     try:
-        data = json.loads(provenance_path(Path(bundle_path)).read_bytes())
+        data = read_json_file(str(provenance_path(Path(bundle_path))))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION:

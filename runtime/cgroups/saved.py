@@ -22,7 +22,6 @@ STATE_FILE = "cgroup.json"  # runtime.cgroups.manager writes it, and reads it th
 
 def load(state_dir: str) -> dict[str, Any] | None:
     """cgroup.json of a state dir as saved, or None when the container has no cgroup."""
-    from runtime.jsonlite import loads
     path = os.path.join(state_dir, STATE_FILE)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
@@ -32,9 +31,10 @@ def load(state_dir: str) -> dict[str, Any] | None:
         raw = os.read(fd, 1 << 20)
     finally:
         os.close(fd)
+    from runtime.jsonread import read_json
     try:
-        saved = loads(raw.decode())
-    except (ValueError, UnicodeDecodeError):
+        saved = read_json(raw, path)
+    except ValueError:
         saved = None
     if not isinstance(saved, dict):
         raise RuntimeFailure(f"{path} is corrupt")

@@ -242,7 +242,7 @@ def _int(text: str, flag: str) -> int:
 
 def resources_from_flags(flags: dict[str, Any], stdin: Any = None) -> dict[str, Any]:
     """The linux.resources fragment an `update` command line asks for."""
-    import json
+    from runtime.jsonread import read_json
     update: dict[str, Any] = {}
     source = flags.get("resources")
     if source:
@@ -252,11 +252,11 @@ def resources_from_flags(flags: dict[str, Any], stdin: Any = None) -> dict[str, 
             else:
                 with open(source, encoding="utf-8") as handle:
                     text = handle.read()
-            loaded = json.loads(text)
+            loaded = read_json(text, f"update -r {source}")
         except OSError as exc:
             raise RuntimeFailure(f"update -r {source}: {exc.strerror}") from None
         except ValueError as exc:
-            raise RuntimeFailure(f"update -r {source}: not valid JSON ({exc})") from None
+            raise RuntimeFailure(str(exc)) from None
         if not isinstance(loaded, dict):
             raise RuntimeFailure(f"update -r {source}: expected a linux.resources object")
         update = loaded

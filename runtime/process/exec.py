@@ -33,16 +33,14 @@ def build_exec_process(config: dict[str, Any], *, args: list[str], process_json:
     from runtime.config import merge_env
     from runtime.process.setup import parse_user_spec
     if process_json:
-        from runtime.jsonlite import loads
+        from runtime.jsonread import JSONInputError, read_json_file
         try:
-            with open(process_json, encoding="utf-8") as handle:
-                proc = loads(handle.read())
+            proc = read_json_file(process_json, f"process file {process_json}")
         except OSError as exc:
             raise RuntimeFailure(f"cannot read process file {process_json}: {exc.strerror}"
                                  ) from None
-        except ValueError as exc:
-            raise RuntimeFailure(f"process file {process_json} is not valid JSON: {exc}"
-                                 ) from None
+        except JSONInputError as exc:
+            raise RuntimeFailure(str(exc)) from None
         if not isinstance(proc, dict) or not proc.get("args"):
             raise RuntimeFailure(f"process file {process_json} has no args")
         from runtime.shape import without_nulls

@@ -15,6 +15,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,10 @@ from typing import Any
 from tests.fuzz.mutations import mutated_config
 
 HANG_SECONDS = 5.0
+# What a Python exception's words look like when they reach a user ("must be an object"
+# is ours and fine; "'NoneType' object is not iterable" is not).
+INTERNALS = re.compile(r"Traceback|\w+(?:Error|Exception):|'\w+' object|<\w+ object|"
+                       r"object at 0x|not iterable|not subscriptable|has no attribute")
 
 
 def make_bundle(directory: Path) -> Path:
@@ -83,8 +88,8 @@ def through_commands(config: dict[str, Any], bundle: Path, root: Path, cid: str
                 continue
             err.seek(0)
             text = err.read().decode(errors="replace")
-        if "Traceback" in text:
-            found.append(f"{name}: traceback")
+        if leaked := INTERNALS.search(text):
+            found.append(f"{name}: {leaked.group(0)!r} in {text.strip()[:200]!r}")
         if code not in (0, 1, 2):
             found.append(f"{name}: exit {code}")
         if name == "runtime" and code == 0:

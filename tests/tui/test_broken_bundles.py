@@ -93,7 +93,7 @@ def test_deeply_nested_json_is_one_sentence(tmp_path: Path) -> None:
         app = BundlebenchApp(bundle, validator=fixed_validator())
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
-            assert "nests arrays or objects too deeply" in raw_status(app.screen)
+            assert "nests deeper than 64 levels at /0/0/0/0/0/0/…" in raw_status(app.screen)
 
     run(scenario())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -126,13 +125,13 @@ class RawJsonView(Vertical):
         if self._loading:
             self._loading = False
             return
+        from runtime.config import MAX_CONFIG_BYTES
+        from runtime.jsonread import JSONInputError, read_json
+
         try:
-            data = json.loads(event.text_area.text)
-        except json.JSONDecodeError as error:
-            self.error = self.Invalid(error.msg, error.lineno, error.colno)
-        except RecursionError:
-            self.error = self.Invalid("it nests arrays or objects too deeply (hundreds of "
-                                      "levels)", 1, 1)
+            data = read_json(event.text_area.text, "the text", max_bytes=MAX_CONFIG_BYTES)
+        except JSONInputError as error:
+            self.error = self.Invalid(error.detail, error.line or 1, error.column or 1)
         else:
             if isinstance(data, dict):
                 self.error = None
