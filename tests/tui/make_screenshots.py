@@ -53,7 +53,7 @@ async def shoot() -> list[Path]:
         screen.query_one("#filter-input").value = "item-00*"
         screen.start_search("item-00*")
         await app.workers.wait_for_complete()
-        screen.search_panel.results.focus()
+        screen.tree.focus()
         await save("rootfs-filter")
         await pilot.press("escape", "f1")
         await save("help")

@@ -1,4 +1,7 @@
-"""The rootfs screen driven through Pilot: tree, details, previews, filter, goto, size."""
+"""The rootfs screen driven through Pilot: tree, details, previews, goto, size.
+
+The filter, directory links and the size column have their own test_rootfs_*.py.
+"""
 
 from __future__ import annotations
 
@@ -170,49 +173,6 @@ def test_fifo_is_described_not_opened(bundle: Path) -> None:
             assert "not opened" in screen_text(app)
             await goto(pilot, app, "/usr/share/empty.txt")
             assert "(empty file)" in screen_text(app)
-
-    run(scenario())
-
-
-def test_filter_streams_matches_and_jumps(bundle: Path) -> None:
-    async def scenario() -> None:
-        app = app_for(bundle)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot, app)
-            await pilot.press("slash")
-            screen = rootfs_screen(app)
-            assert app.focused.id == "filter-input"
-            await pilot.press(*"item-000")
-            await pilot.press("enter")
-            await settle(pilot, app)
-            results = screen.search_panel.results
-            paths = [results.get_option_at_index(i).id for i in range(results.option_count)]
-            assert sorted(paths) == [f"/var/many/item-000{i}.log" for i in range(10)]
-            assert "10 matches" in screen_text(app)
-            results.focus()
-            results.highlighted = paths.index("/var/many/item-0003.log")
-            await pilot.press("enter")
-            await settle(pilot, app)
-            tree = app.query_one(RootfsTree)
-            assert tree.cursor_node.path == "/var/many/item-0003.log"
-            assert tree.has_focus
-            await pilot.press("escape")  # closes the filter
-            assert screen.search_panel.has_class("-hidden")
-
-    run(scenario())
-
-
-def test_filter_with_a_glob(bundle: Path) -> None:
-    async def scenario() -> None:
-        app = app_for(bundle)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot, app)
-            screen = rootfs_screen(app)
-            screen.start_search("*.py")
-            await settle(pilot, app)
-            results = screen.search_panel.results
-            assert [results.get_option_at_index(i).id
-                    for i in range(results.option_count)] == ["/usr/bin/greet.py"]
 
     run(scenario())
 

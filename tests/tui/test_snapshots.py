@@ -60,7 +60,7 @@ def test_filter_results(snapshot_bundle: Path) -> None:
             app.screen.query_one("#filter-input").value = "*.py"
             app.screen.start_search("*.py")
             await settle(pilot, app)
-            app.screen.search_panel.results.focus()  # no blinking cursor in the picture
+            app.screen.tree.focus()  # no blinking cursor in the picture
             await settle(pilot, app)
             assert_snapshot(app, "rootfs_filter")
 

@@ -1,4 +1,4 @@
-"""The rootfs screen: a lazy tree, the selected entry's details, a preview, search."""
+"""The rootfs screen: a lazy tree, the selected entry's details, a preview, a filter."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, OptionList
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Input
 from textual.worker import get_current_worker
 
+from bundlebench.bundle.filter_walk import Match, filter_walk
 from bundlebench.bundle.model import RootfsTrouble
 from bundlebench.bundle.preview import preview_file
 from bundlebench.bundle.rootfs import Rootfs, RootfsError
-from bundlebench.bundle.walk import SizeProgress, directory_size, search_names
+from bundlebench.bundle.walk import SizeProgress, directory_size
 from bundlebench.format import normalize_path, plural
 from bundlebench.tui.breathe import BreathingEvent
 from bundlebench.tui.make_flow import make_rootfs
@@ -34,14 +36,17 @@ from bundlebench.tui.widgets.layers import (
     toggle_layers,
 )
 from bundlebench.tui.widgets.preview import PreviewPane, highlight, render_preview
+from bundlebench.tui.widgets.rootfs_filter import FilterView
 from bundlebench.tui.widgets.rootfs_repair import RootfsRepair
+from bundlebench.tui.widgets.rootfs_sizes import SizeColumn
 from bundlebench.tui.widgets.rootfs_tree import Node, RootfsTree
 from bundlebench.tui.widgets.search_panel import SearchPanel
 from bundlebench.untrusted import styled
 
-SEARCH_BATCH_SECONDS = 0.1
 SIZE_UPDATE_SECONDS = 0.1
-SORT_RESULTS_UP_TO = 2000  # matches stream in walk order; a short list is then sorted
+FILTER_DEBOUNCE = 0.05  # seconds of quiet typing before a walk starts
+FILTER_BATCH_SECONDS = 0.05  # the first match shows at once, then batches this often
+FILTER_LIMIT = 2000  # matches shown at most; the walk stops there
 
 
 class RootfsScreen(Screen[None]):
@@ -52,27 +57,36 @@ class RootfsScreen(Screen[None]):
 **In the tree:** ↑ ↓ move, → or enter opens a directory, ← closes it or goes to the
 parent, pgup/pgdn and home/end jump; click a row to select it, click again (or on its
 arrow) to open it. Symlinks are shown with their target and marked when they dangle,
-loop or climb out of the rootfs; they are always resolved inside it.
+loop or climb out of the rootfs; they are always resolved inside it. A link to a
+directory inside the rootfs opens like one (its entries are the target's); a link back
+to a directory that holds it is refused as a loop.
 
-**Filter:** `/`, type a name (substring) or a glob such as `*.conf`, enter; choose a
-match to jump to it. `esc` stops a running search or size, then closes the filter.
+**Filter:** `/`, type a name (substring) or a glob such as `*.conf`: the tree shows the
+matches as you type, under the directories that lead to them; enter jumps to the first.
+`esc` stops a running size, else clears the filter (the cursor stays on the match it
+was on).
+
+**Sizes:** `S` shows a size column; directory totals are computed in the background
+(`…` until known), `s` gives the selected directory's full count.
 """
     BINDINGS = [
         Binding("slash", "filter", "Filter",
-                tooltip="Find names (substring or glob) in the whole rootfs"),
+                tooltip="Filter the tree by name (substring or glob) as you type"),
         Binding("g", "goto", "Go to", tooltip="Jump to a typed path inside the rootfs"),
         Binding("full_stop", "toggle_hidden", "Hidden", tooltip="Show or hide dot files"),
         Binding("s", "size", "Size", tooltip="Total size of the selected directory"),
+        Binding("S", "size_column", "Sizes", id="rootfs.size_column",
+                tooltip="Show or hide a size column (directory totals computed lazily)"),
         Binding("R", "reload", "Reload", tooltip="Read the selected directory again"),
         Binding("l", "layers", "Layers",
                 tooltip="The image's layers: mark and filter the tree by layer"),
         Binding("escape", "cancel", "Cancel",
-                tooltip="Stop a size or search; close the filter"),
+                tooltip="Stop a size; clear and close the filter"),
     ]
 
     # What needs a rootfs to browse; the keys are hidden while it is broken.
     BROWSING_ACTIONS = frozenset({"filter", "goto", "toggle_hidden", "size", "reload",
-                                  "layers", "cancel"})
+                                  "layers", "cancel", "size_column"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,6 +96,10 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         self._size_cancel: threading.Event | None = None
         self._search_cancel: threading.Event | None = None
         self._selected: Node | None = None
+        self._filter: FilterView | None = None
+        self._filter_timer: Timer | None = None
+        self._jump_on_results = False
+        self.size_column: SizeColumn | None = None
 
     @property
     def rootfs(self) -> Rootfs:
@@ -121,6 +139,7 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
                 buttons.first().focus()
             return
         self.tree.focus()
+        self.size_column = SizeColumn(self.tree)
         mark_layers(self)
 
     async def on_screen_resume(self) -> None:
@@ -134,6 +153,8 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
             return
         self.on_unmount()  # a size or search of the old rootfs stops
         self._selected = None
+        self._filter = None
+        self.size_column = None
         self.sizes.clear()
         await self.recompose()
         self._start()
@@ -155,6 +176,8 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         for cancel in (self._size_cancel, self._search_cancel):
             if cancel is not None:
                 cancel.set()
+        if self.size_column is not None:
+            self.size_column.stop()
 
     # -- image layers (bundles made by `bundlebench unpack`) -----------------------
     def action_layers(self) -> None:
@@ -189,21 +212,31 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         if node is None or node.entry is None:
             details.show_entry(None, note=node.status or "" if node else "")
             return
-        details.show_entry(node.entry, self.sizes.get(node.path))
+        note = ""
+        if node.link_dir is not None:
+            note = f"a directory link: opens {node.link_dir}"
+        elif node.link_refused:
+            note = f"not opened: {node.link_refused}"
+        details.show_entry(node.entry, self.sizes.get(node.path), note=note)
 
     def _load_preview(self, node: Node) -> None:
         pane = self.query_one(PreviewPane)
         if node.entry is None:
             pane.show(styled(node.status or "", style="italic"))
             return
-        if node.is_dir:
-            if node.loaded and not node.error:
+        if node.can_expand:
+            if self.tree.filtering and node.loaded and not node.matched and self._filter:
+                text = (f"Leads to matches of {self._filter.pattern!r}; "
+                        "esc shows the whole tree.")
+            elif node.loaded and not node.error:
                 text = f"A directory with {plural(len(node.children), 'entry', 'entries')}."
             elif node.error:
                 text = node.error
             else:
                 text = "A directory; enter or → opens it."
-            pane.show(styled(text + "  s computes its total size.", style="italic"))
+            if node.is_dir:
+                text += "  s computes its total size."
+            pane.show(styled(text, style="italic"))
             return
         pane.show(Text("loading…", style="italic"))
         self._preview_worker(node)
@@ -273,76 +306,124 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
         self.search_panel.remove_class("-hidden")
         self.query_one("#filter-input", Input).focus()
 
+    @on(Input.Changed, "#filter-input")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        # Debounced: a quick typist starts one walk, not one per key.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, lambda: self.start_search(value))
+
     @on(Input.Submitted, "#filter-input")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        view = self._filter
+        if view is not None and view.pattern == event.value.strip() and view.matches:
+            self._jump_to_first(view)
+            return
+        self._jump_on_results = True
         self.start_search(event.value)
 
     def start_search(self, pattern: str) -> None:
-        """Search the whole rootfs for names matching ``pattern`` (cancels the last one)."""
+        """Filter the tree by ``pattern`` now (the walk of the last one stops)."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
         self._stop_search()
-        panel = self.search_panel
-        panel.remove_class("-hidden")
-        panel.clear()
         pattern = pattern.strip()
         if not pattern:
+            self._clear_filter()
             return
+        panel = self.search_panel
+        panel.remove_class("-hidden")
+        view = FilterView(pattern, self.tree.root.entry)
+        self._filter = view
         cancel = BreathingEvent()
         self._search_cancel = cancel
-        panel.set_status(f"searching for {pattern!r}… (esc stops)")
-        self._search_worker(pattern, cancel)
+        panel.set_status(f"filtering for {pattern!r}…")
+        self._search_worker(view, cancel)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_worker(self, pattern: str, cancel: threading.Event) -> None:
-        batch: list[str] = []
-        last = time.monotonic()
-        total = 0
-        for path in search_names(self.rootfs, pattern, "/", cancel):
-            batch.append(path)
-            now = time.monotonic()
-            if now - last > SEARCH_BATCH_SECONDS:
-                last = now
-                total += len(batch)
-                if not self.app.call_from_thread(self._search_batch, batch, cancel):
-                    cancel.set()
-                batch = []
-        total += len(batch)
+    def _search_worker(self, view: FilterView, cancel: threading.Event) -> None:
+        batch: list[Match] = []
+        last = 0.0  # the first match goes out at once
+        count = 0
+        walk = filter_walk(self.rootfs, view.pattern, cancel)
+        try:
+            for match in walk:
+                batch.append(match)
+                count += 1
+                now = time.monotonic()
+                if now - last > FILTER_BATCH_SECONDS:
+                    last = now
+                    self.app.call_from_thread(self._search_batch, view, batch)
+                    batch = []
+                if count >= FILTER_LIMIT:
+                    break
+        finally:
+            walk.close()
+        if cancel.is_set():
+            return
         if batch:
-            self.app.call_from_thread(self._search_batch, batch, cancel)
-        self.app.call_from_thread(self._search_done, pattern, cancel)
+            self.app.call_from_thread(self._search_batch, view, batch)
+        self.app.call_from_thread(self._search_done, view, count >= FILTER_LIMIT)
 
-    def _search_batch(self, paths: list[str], cancel: threading.Event) -> bool:
-        if cancel is not self._search_cancel:
-            return False
-        more = self.search_panel.add_paths(paths)
-        count = self.search_panel.results.option_count
-        self.search_panel.set_status(f"{plural(count, 'match', 'matches')} so far… (esc stops)")
-        return more
+    def _search_batch(self, view: FilterView, batch: list[Match]) -> None:
+        if view is not self._filter:
+            return
+        for match in batch:
+            view.add(match)
+        view.flush()
+        self._show_filter(view)
+        self.search_panel.set_status(
+            f"{plural(len(view.matches), 'match', 'matches')} so far… (esc clears)")
+        if self._jump_on_results:
+            self._jump_to_first(view)
 
-    def _search_done(self, pattern: str, cancel: threading.Event) -> None:
-        if cancel is not self._search_cancel:
+    def _search_done(self, view: FilterView, limited: bool) -> None:
+        if view is not self._filter:
             return
         self._search_cancel = None
-        results = self.search_panel.results
-        count = results.option_count
-        if count <= SORT_RESULTS_UP_TO:
-            paths = sorted(results.get_option_at_index(i).id or "" for i in range(count))
-            results.clear_options()
-            self.search_panel.add_paths(paths)
-        stopped = " (stopped)" if cancel.is_set() else ""
-        self.search_panel.set_status(f"{plural(count, 'match', 'matches')} for {pattern!r}"
-                                     f"{stopped}")
+        view.finish(stopped=False)
+        self._show_filter(view)
+        count = plural(len(view.matches), "match", "matches")
+        if limited:
+            count = f"the first {count} (type more to narrow)"
+        self.search_panel.set_status(f"{count} for {view.pattern!r}")
+        if self._jump_on_results:
+            self._jump_to_first(view)
+
+    def _show_filter(self, view: FilterView) -> None:
+        tree = self.tree
+        if tree.view_root is view.root:
+            tree.refilter()
+        else:
+            tree.show_view(view.root)
+
+    def _jump_to_first(self, view: FilterView) -> None:
+        self._jump_on_results = False
+        first = view.first_match()
+        if first is not None:
+            self.tree.move_cursor_to(first)
+            self.tree.focus()
 
     def _stop_search(self) -> bool:
         if self._search_cancel is not None:
             self._search_cancel.set()
+            self._search_cancel = None
             return True
         return False
 
-    @on(OptionList.OptionSelected, "#filter-results")
-    def _result_chosen(self, event: OptionList.OptionSelected) -> None:
-        path = event.option.id
-        if path:
-            self.run_worker(self._reveal(path, focus=True), group="reveal", exclusive=True)
+    def _clear_filter(self) -> None:
+        """Show the whole rootfs again; the cursor stays on the match it was on."""
+        self._stop_search()
+        self._filter = None
+        self._jump_on_results = False
+        tree = self.tree
+        keep = tree.cursor_node if tree.filtering and tree.cursor_node.matched else None
+        tree.show_view(None)
+        if keep is not None:
+            self.run_worker(self._reveal(keep.path, focus=False), group="reveal",
+                            exclusive=True)
 
     # -- go to a path ----------------------------------------------------------------
     def action_goto(self) -> None:
@@ -397,18 +478,38 @@ match to jump to it. `esc` stops a running search or size, then closes the filte
     def action_reload(self) -> None:
         """Read the selected directory again."""
         node = self._selected or self.tree.root
-        if not node.is_dir:
+        if not node.can_expand:
             node = node.parent or self.tree.root
+        if self.size_column is not None:
+            self.size_column.forget(node.list_path)
         self.run_worker(self.tree.reload(node), group="reload")
 
+    def action_size_column(self) -> None:
+        """Show or hide the size column."""
+        if self.size_column is not None:
+            shown = self.size_column.toggle()
+            self.notify("Sizes shown; directories are summed in the background." if shown
+                        else "Sizes hidden.")
+
+    @on(RootfsTree.RowsChanged)
+    def _rows_changed(self, event: RootfsTree.RowsChanged) -> None:
+        if self.size_column is not None:
+            self.size_column.schedule()
+
     def action_cancel(self) -> None:
-        """Stop a running size or search; else close the filter."""
+        """Stop a running size; else clear the filter and close it."""
         if self._size_cancel is not None:
             self._size_cancel.set()
             self._size_cancel = None
             return
-        if self._stop_search():
-            return
-        if not self.search_panel.has_class("-hidden"):
-            self.search_panel.add_class("-hidden")
+        panel = self.search_panel
+        if self._filter is not None or self.tree.filtering or not panel.has_class("-hidden"):
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+                self._filter_timer = None
+            self._clear_filter()
+            with panel.input.prevent(Input.Changed):
+                panel.input.value = ""
+            panel.set_status("")
+            panel.add_class("-hidden")
             self.tree.focus()

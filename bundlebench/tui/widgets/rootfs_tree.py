@@ -5,6 +5,10 @@ directory would freeze the screen. This widget keeps a flat list of visible rows
 renders only the lines on screen (the Line API). A directory is read when it is first
 expanded, in a thread worker; the sorted children are spliced into the row list in one
 step, so the event loop never does per-entry work.
+
+A symlink to a directory inside the rootfs opens like one: its children are read from
+the directory it resolves to (and carry that directory's paths). The tree can also show
+another root (the filter's matches, see rootfs_filter) and a size column (rootfs_sizes).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from bundlebench.bundle.link_walk import dir_link
 from bundlebench.bundle.rootfs import Entry, Rootfs, RootfsError
 from bundlebench.format import ancestors
 from bundlebench.tui.breathe import Breather
@@ -52,6 +57,10 @@ class Node:
     progress: str | None = None  # "reading… N entries" while a directory loads
     _done: asyncio.Event | None = None
     _path = "/"
+    link_dir: str | None = None  # a symlink that opens: the directory it resolves to
+    link_refused: str | None = None  # a symlink to a directory that may not be opened
+    matched = False  # a match of the filter (the rows around it only lead to it)
+    empty_text = "(empty)"
 
     def __init__(self, entry: Entry | None, depth: int, parent: Node | None) -> None:
         self.entry = entry
@@ -79,6 +88,25 @@ class Node:
     @property
     def is_dir(self) -> bool:
         return self.entry is not None and self.entry.kind == "dir"
+
+    @property
+    def can_expand(self) -> bool:
+        """A directory, or a symlink to one inside the rootfs (not a loop)."""
+        return self.is_dir or self.link_dir is not None
+
+    @property
+    def list_path(self) -> str:
+        """The directory whose entries are this node's children."""
+        return self.link_dir or self.path
+
+    def holders(self) -> list[str]:
+        """The directories shown above this node's children (its own, up to /)."""
+        chain: list[str] = []
+        node: Node | None = self
+        while node is not None:
+            chain.append(node.list_path)
+            node = node.parent
+        return chain
 
     @property
     def hidden(self) -> bool:
@@ -123,6 +151,8 @@ class RootfsTree(ScrollView, can_focus=True):
         "rootfs-tree--error",
         "rootfs-tree--guide",
         "rootfs-tree--hidden",
+        "rootfs-tree--match",
+        "rootfs-tree--size",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -131,6 +161,9 @@ class RootfsTree(ScrollView, can_focus=True):
     # predicate that hides rows; call refilter() after changing row_filter.
     row_mark: Callable[[Node], str] | None = None
     row_filter: Callable[[Node], bool] | None = None
+    # The size column (rootfs_sizes.SizeColumn sets it): a row's size, right-aligned.
+    size_text: Callable[[Node], str] | None = None
+    SIZE_WIDTH = 11
 
     class Highlighted(Message):
         """The cursor moved to another row."""
@@ -139,6 +172,13 @@ class RootfsTree(ScrollView, can_focus=True):
             super().__init__()
             self.tree = tree
             self.node = node
+
+    class RowsChanged(Message):
+        """Rows were added or removed (the size column looks for new directories)."""
+
+        def __init__(self, tree: RootfsTree) -> None:
+            super().__init__()
+            self.tree = tree
 
     class Loaded(Message):
         """A directory has been read (or failed to be read)."""
@@ -153,6 +193,8 @@ class RootfsTree(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.rootfs = rootfs
         self.root = Node(self._safe_lstat("/"), 0, None)
+        self.view_root = self.root  # what the rows show: the rootfs, or the filter's tree
+        self._browse_cursor: Node | None = None  # the cursor while the filter shows
         self.rows: list[Node] = [self.root]
         self._last_highlighted: Node | None = None
 
@@ -166,13 +208,38 @@ class RootfsTree(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.expand(self.root)
 
+    def show_view(self, root: Node | None) -> None:
+        """Show the tree under ``root`` (the filter's) instead of the rootfs; None: back.
+
+        Leaving a view puts the cursor back where it was before the view came.
+        """
+        if root is None:
+            if self.view_root is self.root:
+                return
+            self.view_root = self.root
+            cursor, self._browse_cursor = self._browse_cursor, None
+        else:
+            if self.view_root is self.root:
+                self._browse_cursor = self.cursor_node
+            self.view_root = root
+            cursor = root
+        self.rows = [self.view_root]
+        self._rebuild()
+        if cursor is not None:
+            self.move_cursor_to(self._nearest_row(cursor))
+
+    @property
+    def filtering(self) -> bool:
+        """Whether the rows show another root than the rootfs's."""
+        return self.view_root is not self.root
+
     def expand(self, node: Node) -> None:
         """Expand a directory now; its entries appear when the worker has read them.
 
         Key and mouse handlers use this: awaiting the read there would hold up this
         widget's message queue, and with it every key press, until the read is done.
         """
-        if not node.is_dir or node.expanded:
+        if not node.can_expand or node.expanded:
             return
         node.expanded = True
         self._splice_children(node)
@@ -181,7 +248,7 @@ class RootfsTree(ScrollView, can_focus=True):
     async def expand_node(self, node: Node) -> None:
         """Expand a directory and wait until its entries are shown."""
         self.expand(node)
-        if node.is_dir:
+        if node.can_expand:
             await self.load(node)
 
     def collapse_node(self, node: Node) -> None:
@@ -216,7 +283,7 @@ class RootfsTree(ScrollView, can_focus=True):
         self._refresh_subtree(node)
         self.run_worker(
             lambda: self._read_dir(node), thread=True, group="read-dir",
-            name=f"read {node.path}", exit_on_error=False,
+            name=f"read {node.list_path}", exit_on_error=False,
         )
 
     async def reveal(self, path: str) -> bool:
@@ -224,6 +291,7 @@ class RootfsTree(ScrollView, can_focus=True):
 
         ``path`` is a lexical container path; returns False when it is not in the tree.
         """
+        self.show_view(None)
         if path == "/":
             self.move_cursor_to(self.root)
             return True
@@ -253,7 +321,7 @@ class RootfsTree(ScrollView, can_focus=True):
 
     async def reload(self, node: Node) -> None:
         """Read a directory again (after it changed on disk)."""
-        if node.loading or not node.is_dir:
+        if node.loading or not node.can_expand:
             return
         was_expanded = node.expanded
         if was_expanded:
@@ -272,8 +340,9 @@ class RootfsTree(ScrollView, can_focus=True):
         error: str | None = None
         last = time.monotonic()
         breathe = Breather()
+        path = node.list_path
         try:
-            for entry in self.rootfs.iter_dir(node.path):
+            for entry in self.rootfs.iter_dir(path):
                 entries.append(entry)
                 if len(entries) % 128 == 0:
                     breathe()
@@ -288,13 +357,30 @@ class RootfsTree(ScrollView, can_focus=True):
         except RootfsError as exc:
             error = str(exc)
         except OSError as exc:
-            error = f"{node.path} cannot be listed: {exc.strerror}"
+            error = f"{path} cannot be listed: {exc.strerror}"
         except Exception as exc:  # noqa: BLE001 - the row must say so, not spin forever
-            error = f"{node.path} cannot be listed: {exc}"
+            error = f"{path} cannot be listed: {exc}"
         depth = node.depth + 1
         children = [Node(e, depth, node) for e in entries]
+        self._resolve_links(node, children)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, node, children, error)
+
+    def _resolve_links(self, node: Node, children: list[Node]) -> None:
+        """Find which symlinks among ``children`` open as directories (thread)."""
+        holders: list[str] | None = None
+        for child in children:
+            entry = child.entry
+            if entry is None or entry.link_status != "inside":
+                continue
+            if holders is None:
+                holders = node.holders()
+            link = dir_link(self.rootfs, entry, holders)
+            if link is not None:
+                if link.refused:
+                    child.link_refused = link.refused
+                else:
+                    child.link_dir = link.target
 
     def _progress(self, node: Node, count: int) -> None:
         node.progress = f"reading… {count:,} entries"
@@ -332,7 +418,7 @@ class RootfsTree(ScrollView, can_focus=True):
             elif node.error:
                 text = node.error
             else:
-                text = "(empty)"
+                text = node.empty_text
             return [Node.status_row(node, text)]
         rows: list[Node] = []
         for child in self._visible_children(node):
@@ -347,22 +433,21 @@ class RootfsTree(ScrollView, can_focus=True):
         self.rows[index + 1 : end] = self._subtree_rows(node)
         self._update_virtual_size()
         self.refresh()
+        self.post_message(self.RowsChanged(self))
 
     def _refresh_subtree(self, node: Node) -> None:
-        if node.expanded and (node is self.root or self._is_visible(node)):
+        if node.expanded and self._is_visible(node):
             cursor_node = self.cursor_node
             self._splice_children(node)
             self._restore_cursor(cursor_node)
 
     def _is_visible(self, node: Node) -> bool:
-        parent = node.parent
-        while parent is not None:
-            if not parent.expanded:
-                return False
-            parent = parent.parent
-        return self.show_hidden or not any(
-            n.hidden for n in self._chain(node) if n is not self.root
-        )
+        chain = self._chain(node)
+        if chain[-1] is not self.view_root:  # a node of the view not shown now
+            return False
+        if not all(parent.expanded for parent in chain[1:]):
+            return False
+        return self.show_hidden or not any(n.hidden for n in chain[:-1])
 
     @staticmethod
     def _chain(node: Node) -> list[Node]:
@@ -394,14 +479,20 @@ class RootfsTree(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         cursor_node = self.cursor_node
-        self.rows = [self.root, *self._subtree_rows(self.root)] if self.root.expanded else [
-            self.root]
-        node: Node | None = cursor_node
-        while node is not None and node not in self.rows:
-            node = node.parent
-        self.cursor = self._index(node or self.root)
+        root = self.view_root
+        self.rows = [root, *self._subtree_rows(root)] if root.expanded else [root]
+        self.cursor = self._index(self._nearest_row(cursor_node))
         self._update_virtual_size()
         self.refresh()
+        self.post_message(self.RowsChanged(self))
+
+    def _nearest_row(self, node: Node) -> Node:
+        """``node`` when it is a row, else its closest ancestor that is, else the root."""
+        shown = set(map(id, self.rows))
+        current: Node | None = node
+        while current is not None and id(current) not in shown:
+            current = current.parent
+        return current or self.view_root
 
     def watch_show_hidden(self) -> None:
         if self.is_mounted:
@@ -445,7 +536,7 @@ class RootfsTree(ScrollView, can_focus=True):
 
     def action_expand(self) -> None:
         node = self.cursor_node
-        if node.is_dir and not node.expanded:
+        if node.can_expand and not node.expanded:
             self.expand(node)
         elif node.expanded and len(self.rows) > self.cursor + 1:
             self.cursor += 1
@@ -461,7 +552,7 @@ class RootfsTree(ScrollView, can_focus=True):
         node = self.cursor_node
         if node.expanded:
             self.collapse_node(node)
-        elif node.is_dir:
+        elif node.can_expand:
             self.expand(node)
 
     def on_click(self, event: events.Click) -> None:
@@ -472,10 +563,10 @@ class RootfsTree(ScrollView, can_focus=True):
         if not 0 <= index < len(self.rows):
             return
         node = self.rows[index]
-        arrow_x = node.depth * 2
+        arrow_x = node.depth * 2 + (self.SIZE_WIDTH if self.size_text else 0)
         was_cursor = index == self.cursor
         self.cursor = index
-        if node.is_dir and (was_cursor or arrow_x <= offset.x + round(self.scroll_x) <= arrow_x
+        if node.can_expand and (was_cursor or arrow_x <= offset.x + round(self.scroll_x) <= arrow_x
                             + 1 or event.chain > 1):
             self.action_toggle()
 
@@ -501,6 +592,15 @@ class RootfsTree(ScrollView, can_focus=True):
         return strip.apply_style(self.rich_style)
 
     def _row_segments(self, node: Node) -> list[Segment]:
+        row = self._name_segments(node)
+        if self.size_text is not None:
+            text = self.size_text(node) if node.entry is not None else ""
+            size = Segment(f"{text:>{self.SIZE_WIDTH - 1}} ",
+                           self.get_component_rich_style("rootfs-tree--size"))
+            row.insert(0, size)
+        return row
+
+    def _name_segments(self, node: Node) -> list[Segment]:
         style: Callable[[str], Style] = self.get_component_rich_style
         guide = style("rootfs-tree--guide")
         indent = "  " * node.depth
@@ -509,8 +609,9 @@ class RootfsTree(ScrollView, can_focus=True):
                 "rootfs-tree--status")
             return [Segment(indent + "  ", guide), *segments(node.status, style(kind), STATUS_MAX)]
         entry = node.entry
-        arrow = ("▼ " if node.expanded else "▶ ") if node.is_dir else "  "
-        name = node.name if node is not self.root else "/"
+        top = node.parent is None
+        arrow = ("▼ " if node.expanded else "▶ ") if node.can_expand else "  "
+        name = node.name if not top else "/"
         row = [Segment(indent, guide), Segment(arrow, guide)]
         if entry is None:
             return [*row, *segments(name, style("rootfs-tree--error"), NAME_MAX)]
@@ -524,16 +625,22 @@ class RootfsTree(ScrollView, can_focus=True):
             name_style = style("rootfs-tree--exec") if entry.is_executable else Style()
         else:
             name_style = style("rootfs-tree--special")
-        if node.hidden and node is not self.root:
+        if node.hidden and not top:
             name_style += style("rootfs-tree--hidden")
+        if node.matched:
+            name_style += style("rootfs-tree--match")
         # Names and link targets come from the rootfs: never raw to the terminal.
-        slash = "/" if kind == "dir" and node is not self.root else ""
+        slash = "/" if kind == "dir" and not top else ""
         row += segments(name + slash, name_style, NAME_MAX)
         if kind == "symlink":
             row.append(Segment(" → ", guide))
             row += segments(entry.link_target or "", name_style, NAME_MAX)
             if entry.link_status in ("dangling", "escapes", "loop"):
                 row.append(Segment(f" ({entry.link_status})", style("rootfs-tree--bad-link")))
+            elif node.link_refused:
+                row.append(Segment(" (", style("rootfs-tree--bad-link")))
+                row += segments(node.link_refused, style("rootfs-tree--bad-link"), NAME_MAX)
+                row.append(Segment(")", style("rootfs-tree--bad-link")))
         elif kind not in ("dir", "file"):
             row.append(Segment(f"  {kind}", style("rootfs-tree--status")))
         if self.row_mark is not None and (mark := self.row_mark(node)):

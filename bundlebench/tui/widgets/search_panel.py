@@ -1,42 +1,25 @@
-"""The name filter: a pattern input and the streaming list of matching paths."""
+"""The name filter's input and its one-line status; the matches show in the tree."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 
 from bundlebench.untrusted import styled
 
-MAX_RESULTS = 5000
-
 
 class SearchPanel(Vertical):
-    """Type a name or glob, press enter; matches stream in, choose one to jump to it."""
+    """Type a name or glob: the tree shows the matches as you type; enter jumps to one."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="name or glob (e.g. *.conf), enter to search",
-                    id="filter-input")
+        yield Input(placeholder="name or glob, e.g. *.conf", id="filter-input", compact=True)
         yield Static("", id="filter-status")
-        yield OptionList(id="filter-results")
 
     @property
-    def results(self) -> OptionList:
-        return self.query_one("#filter-results", OptionList)
-
-    def clear(self) -> None:
-        """Forget the previous results."""
-        self.results.clear_options()
-        self.set_status("")
-
-    def add_paths(self, paths: list[str]) -> bool:
-        """Append matches; False once MAX_RESULTS are shown (the search should stop)."""
-        results = self.results
-        room = MAX_RESULTS - results.option_count
-        # Paths from the rootfs: shown through untrusted.styled, never parsed as markup.
-        results.add_options([Option(styled(path, 1024), id=path) for path in paths[:room]])
-        return results.option_count < MAX_RESULTS
+    def input(self) -> Input:
+        return self.query_one("#filter-input", Input)
 
     def set_status(self, text: str) -> None:
-        self.query_one("#filter-status", Static).update(styled(text))
+        # The status quotes the typed pattern, which may hold anything: never markup.
+        self.query_one("#filter-status", Static).update(styled(text, 240))
