@@ -19,7 +19,7 @@ from bundlebench.bundle.rootfs import Rootfs
 from bundlebench.errors import BundlebenchError
 from bundlebench.format import problem_summary
 from bundlebench.spec.problems import Problem
-from bundlebench.tui.screens.confirm import ConfirmScreen
+from bundlebench.tui.screens.confirm import QuitScreen
 from bundlebench.tui.screens.help import HelpScreen
 from bundlebench.tui.screens.rootfs import RootfsScreen
 from bundlebench.tui.troubles import config_trouble_problem
@@ -111,6 +111,10 @@ class BundlebenchApp(App[None]):
             self.DEFAULT_MODE = "config"  # open where the repair starts
         super().__init__()
         self.sub_title = str(self.bundle.path)
+        from bundlebench.tui.settings import load_settings
+
+        self.settings, self._settings_notice = load_settings()
+        self._settings_applied = False
 
     @property
     def rootfs(self) -> Rootfs:
@@ -139,9 +143,33 @@ class BundlebenchApp(App[None]):
             await follow()
 
     def on_mount(self) -> None:
+        self._apply_settings()
         # Importing the validator (jsonschema) in a thread holds the GIL for a while:
         # start it once the first screen is painted.
         self.call_after_refresh(self.refresh_validation)
+
+    # -- remembered choices --------------------------------------------------------
+    def _apply_settings(self) -> None:
+        """Use the theme remembered from the last run; say so when the file was ignored."""
+        theme = self.settings.get("theme")
+        if theme in self.available_themes:
+            self.theme = theme
+        self._settings_applied = True
+        if self._settings_notice:
+            self.notify(self._settings_notice, title="Settings", severity="warning")
+
+    def watch_theme(self, theme: str) -> None:
+        if self._settings_applied:
+            self.remember("theme", theme)
+
+    def remember(self, key: str, value: Any) -> None:
+        """Keep a choice for the next run (in the user's XDG config dir)."""
+        from bundlebench.tui.settings import save_setting
+
+        self.settings[key] = value
+        trouble = save_setting(key, value)
+        if trouble:
+            self.notify(trouble, title="Settings", severity="warning")
 
     # -- validation ----------------------------------------------------------------
     def refresh_validation(self, data: dict[str, Any] | None = None) -> None:
@@ -231,19 +259,37 @@ class BundlebenchApp(App[None]):
         self.push_screen(HelpScreen(screen_keys, app_keys, title, help_text))
 
     async def action_quit(self) -> None:
-        """Quit; with unsaved config changes, ask first."""
+        """Quit; with unsaved config changes, ask first: save and quit, quit, or stay."""
         if not self.dirty:
             self.exit()
             return
-        if isinstance(self.screen, ConfirmScreen):
+        if isinstance(self.screen, QuitScreen):
             return
 
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
+        def answered(answer: str | None) -> None:
+            if answer == "quit" or (answer == "save" and self.save_config()):
                 self.exit()
 
-        self.push_screen(
-            ConfirmScreen("config.json has unsaved changes. Quit and lose them?",
-                          yes="Quit without saving", no="Stay"),
-            answered,
-        )
+        self.push_screen(QuitScreen("config.json has unsaved changes. Save them before "
+                                    "quitting?"), answered)
+
+    def save_config(self) -> bool:
+        """Save config.json through the config screen's own save (atomic; it asks when the
+        file changed on disk); True when nothing is left unsaved."""
+        try:
+            stack = self.get_screen_stack("config")
+        except KeyError:  # the config screen was never shown
+            stack = []
+        saver = next((s for s in stack if hasattr(s, "action_save")), None)
+        if saver is not None:
+            saver.action_save()
+        else:
+            try:
+                self.bundle.config.save()
+                self.dirty = False
+            except BundlebenchError as error:
+                self.notify(str(error), title="Not saved", severity="error")
+        if self.dirty:
+            self.notify("config.json was not saved, so bundlebench stays open.",
+                        severity="warning")
+        return not self.dirty

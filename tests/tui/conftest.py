@@ -21,6 +21,16 @@ def utc(monkeypatch: pytest.MonkeyPatch):
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def private_config_home(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app remembers choices under XDG_CONFIG_HOME: never the real home's, and never
+    what an earlier test chose."""
+    home = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     return build_bundle(tmp_path / "bundle")

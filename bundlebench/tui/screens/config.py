@@ -17,7 +17,7 @@ from bundlebench.bundle.make import default_rootless, write_default_config
 from bundlebench.bundle.model import Bundle, ConfigTrouble
 from bundlebench.edit import EditSession
 from bundlebench.edit.pointer import child, nearest_existing, parent, typed_tokens
-from bundlebench.edit.values import default_value
+from bundlebench.edit.values import default_value, summary
 from bundlebench.errors import BundlebenchError
 from bundlebench.spec.fields import field_schema
 from bundlebench.spec.validate import field_label
@@ -47,6 +47,13 @@ class ConfigScreen(ConfigActions):
     """
 
     CSS_PATH = "config.tcss"
+    HELP = """\
+In the tree, ← collapses a section (or goes up to its parent) and → expands it (or goes
+down to its first child). a adds, x or delete removes (removing a whole section says what
+went; ctrl+z brings it back), alt+↑ and alt+↓ reorder an array. ctrl+s saves atomically,
+ctrl+z and ctrl+y undo and redo, ctrl+r switches to the raw JSON and back (the view is
+remembered for the next run), F8 jumps to the next problem's field.
+"""
     COMMANDS: ClassVar[set[Any]] = {ConfigCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", tooltip="Save config.json atomically (keeps a .bak)"),
@@ -131,6 +138,8 @@ class ConfigScreen(ConfigActions):
             switcher.current = "config-fields"
             self._validate()
             self.tree.focus()
+            if getattr(self.app, "settings", {}).get("config_view") == "raw":
+                await self.action_toggle_raw()  # the view chosen last time
             return
         self._show_problems([config_trouble_problem(trouble)])
         if trouble.kind == "missing":
@@ -306,7 +315,13 @@ class ConfigScreen(ConfigActions):
             elif action == "remove":
                 if self.form.pointer == pointer:
                     target = parent(pointer)
+                removed = session.get(pointer) if session.exists(pointer) else None
+                name = field_label(typed_tokens(session.data, pointer))
                 session.remove(pointer)
+                if isinstance(removed, dict | list):
+                    # A whole section goes at one key: say what went and how to get it back.
+                    self.notify(f"Removed {name} {summary(removed)}: ctrl+z brings it back.",
+                                title="Removed", markup=False)
             elif action == "move":
                 if self.form.pointer == pointer:
                     target = value
@@ -398,6 +413,9 @@ class ConfigScreen(ConfigActions):
             self._sync_raw()
             switcher.current = "config-raw"
             self.raw.text_area.focus()
+        remember = getattr(self.app, "remember", None)
+        if remember is not None:
+            remember("config_view", "raw" if self.showing_raw else "fields")
 
     def _blocked_by_missing(self) -> bool:
         trouble = self.config_trouble

@@ -40,6 +40,10 @@ class ConfigTree(Tree[str]):
         Binding("delete,x", "request('remove')", "Remove"),
         Binding("alt+up", "request('up')", "Move up"),
         Binding("alt+down", "request('down')", "Move down"),
+        Binding("left", "collapse_or_parent", "Collapse", show=False,
+                tooltip="Collapse the node, or go to its parent"),
+        Binding("right", "expand_or_child", "Expand", show=False,
+                tooltip="Expand the node, or go to its first child"),
     ]
 
     class Request(Message):
@@ -189,6 +193,28 @@ class ConfigTree(Tree[str]):
         if focus:
             self.focus()
         return path
+
+    def action_collapse_or_parent(self) -> None:
+        """← as in a file manager: collapse an open node, else go up to its parent."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+            self.scroll_to_node(node.parent, animate=False)
+
+    def action_expand_or_child(self) -> None:
+        """→: expand a closed node, else go down to its first child."""
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()  # its children are added on NodeExpanded
+        elif node.children:
+            self.move_cursor(node.children[0])
+            self.scroll_to_node(node.children[0], animate=False)
 
     def action_request(self, action: str) -> None:
         self.post_message(self.Request(action, self.cursor_pointer))
