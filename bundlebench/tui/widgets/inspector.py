@@ -24,6 +24,8 @@ from bundlebench.containers.listing import ContainerRow
 from bundlebench.untrusted import styled
 
 REFRESH_SECONDS = 1.0
+_PROCESS_COLUMNS = (("pid", "PID"), ("nspid", "NSPID"), ("user", "USER"), ("state", "STATE"),
+                    ("cpu", "CPU %"), ("rss", "RSS"), ("command", "COMMAND"))
 _LABEL_STYLES = {"masked": "yellow", "bind": "cyan", "self-bind": "cyan", "overlay": "green"}
 
 
@@ -61,6 +63,15 @@ def _mib(size: int) -> str:
     return f"{size / (1 << 20):.1f} MiB"
 
 
+def _process_cells(row: inspect.ProcessRow) -> tuple[str | Text, ...]:
+    # A container's command lines and names are its own: shown, never markup.
+    command = Text("  " * row.depth + ("└ " if row.depth else ""))
+    command.append_text(styled(row.command, 80))
+    nspid = "?" if row.nspid is None else str(row.nspid)
+    return (str(row.pid), nspid, styled(row.user, 32), styled(row.state, 4),
+            f"{row.cpu:.1f}", _mib(row.rss), command)
+
+
 def _maps(rows: list[tuple[int, int, int]]) -> str:
     return ", ".join(f"{inside}→{outside} ×{count}" for inside, outside, count in rows) or "—"
 
@@ -87,6 +98,7 @@ class Inspector(Vertical):
         self._sampler: inspect.ProcessSampler | None = None
         self.snapshot: Snapshot | None = None
         self._shown_static: tuple | None = None
+        self._shown_processes: list[inspect.ProcessRow] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Select a container to inspect it.", id="inspector-empty")
@@ -111,8 +123,9 @@ class Inspector(Vertical):
             yield DataTable(id="inspector-mounts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#inspector-processes", DataTable).add_columns(
-            "PID", "NSPID", "USER", "STATE", "CPU %", "RSS", "COMMAND")
+        processes = self.query_one("#inspector-processes", DataTable)
+        for key, label in _PROCESS_COLUMNS:
+            processes.add_column(label, key=key)
         self.query_one("#inspector-namespaces", DataTable).add_columns(
             "TYPE", "CONTAINER", "HOST", "")
         self.query_one("#inspector-mounts", DataTable).add_columns(
@@ -149,6 +162,7 @@ class Inspector(Vertical):
         self.pid = pid
         self._sampler = inspect.ProcessSampler(pid) if pid else None
         self._shown_static = None
+        self._shown_processes = None
         self.snapshot = None
         self.query_one("#inspector-empty").display = pid is None
         self.query_one("#inspector-body").display = pid is not None
@@ -187,15 +201,23 @@ class Inspector(Vertical):
         self.query_one("#inspector-mem-label", Static).update(f"Memory {_mib(memory)}")
 
     def _show_processes(self, snapshot: Snapshot) -> None:
+        """Rows in place when the same processes are shown (the cursor stays, and a
+        second's refresh of 200 sleeping processes changes next to nothing)."""
         table = self.query_one("#inspector-processes", DataTable)
-        table.clear()
-        for row in snapshot.processes:
-            # A container's command lines and names are its own: shown, never markup.
-            command = Text("  " * row.depth + ("└ " if row.depth else ""))
-            command.append_text(styled(row.command, 80))
-            nspid = "?" if row.nspid is None else str(row.nspid)
-            table.add_row(str(row.pid), nspid, styled(row.user, 32), styled(row.state, 4),
-                          f"{row.cpu:.1f}", _mib(row.rss), command)
+        rows, shown = snapshot.processes, self._shown_processes
+        if shown is not None and [r.pid for r in rows] == [r.pid for r in shown]:
+            for row, before in zip(rows, shown, strict=True):
+                if row == before:
+                    continue
+                for (column, _), cell, old in zip(_PROCESS_COLUMNS, _process_cells(row),
+                                                   _process_cells(before), strict=True):
+                    if cell != old:
+                        table.update_cell(str(row.pid), column, cell)
+        else:
+            table.clear()
+            for row in rows:
+                table.add_row(*_process_cells(row), key=str(row.pid))
+        self._shown_processes = list(rows)
 
     def _show_namespaces(self, snapshot: Snapshot) -> None:
         table = self.query_one("#inspector-namespaces", DataTable)
