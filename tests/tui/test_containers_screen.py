@@ -259,3 +259,44 @@ def test_container_text_is_shown_never_obeyed() -> None:
             assert "[bold]evil[/bold]\\x1b]0;pwned\\x07" in cells[1].plain  # the label
 
     run(scenario())
+
+
+def test_inspector_scrolls_in_its_pane_above_the_footer(tmp_path: Path) -> None:
+    """300 mounts and 50 processes: the body scrolls, and its last row shows above the
+    footer (it sat under it)."""
+    from textual.widgets import DataTable, Footer
+
+    from bundlebench.containers import inspect
+    from bundlebench.containers.mount_labels import describe
+    from bundlebench.tui.widgets.inspector import Inspector, Snapshot
+    from runtime.linux import mountinfo
+
+    text = "".join(f"{i} 1 0:{i} / /mnt/m{i:03} rw - tmpfs tmpfs rw\n" for i in range(300))
+    snapshot = Snapshot(pid=1, mounts=describe(mountinfo.parse(text), []),
+                        processes=[inspect.ProcessRow(0, i, "root", f"p{i}", 0.0, 0, i)
+                                   for i in range(1, 51)])
+
+    async def scenario() -> None:
+        app = ContainersHost(make_bundle(tmp_path, default_config()), tmp_path / "no-root",
+                             FixedScreen)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.containers
+            screen.query_one("#containers-tabs").active = "tab-inspect"
+            inspector = screen.query_one(Inspector)
+            inspector.query_one("#inspector-empty").display = False
+            body = inspector.query_one("#inspector-body")
+            body.display = True
+            inspector._show_processes(snapshot)
+            inspector._show_mounts(snapshot)
+            await pilot.pause()
+            footer = screen.query_one(Footer).region
+            assert body.region.bottom <= footer.y and body.max_scroll_y > 0
+            body.scroll_end(animate=False)
+            table = inspector.query_one("#inspector-mounts", DataTable)
+            table.move_cursor(row=299)
+            await pilot.pause()
+            await pilot.pause()
+            assert table.region.bottom <= footer.y
+            assert "/mnt/m299" in screen_text(app)
+
+    run(scenario())

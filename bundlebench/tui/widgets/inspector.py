@@ -111,7 +111,7 @@ class Inspector(Vertical):
                 with Vertical(classes="inspector-usage-box"):
                     yield Static("Memory", id="inspector-mem-label", classes="inspector-title")
                     yield Sparkline([], id="inspector-mem")
-            yield Static("Processes (its cgroup and pid namespace; NSPID: the pid inside)",
+            yield Static("Processes (cgroup + pid namespace; NSPID: pid inside)",
                          classes="inspector-title")
             yield DataTable(id="inspector-processes", cursor_type="row", zebra_stripes=True)
             yield Static("Namespaces: container beside host", classes="inspector-title")
