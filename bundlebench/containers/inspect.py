@@ -11,7 +11,12 @@ import os
 from dataclasses import dataclass, field
 
 from bundlebench.containers.mount_labels import MountView, describe
-from bundlebench.containers.proc_tree import ProcessRow, ProcessSampler
+from bundlebench.containers.proc_tree import (
+    ProcessRow,
+    ProcessSampler,
+    parse_id_map,
+    parse_status,
+)
 from runtime.linux import mountinfo
 from runtime.linux.constants import CAPABILITIES
 from runtime.linux.mountinfo import MountInfo as Mount
@@ -95,12 +100,7 @@ def decode_caps(mask: int) -> list[str]:
 
 
 def status_fields(pid: int, proc: str = "/proc") -> dict[str, str]:
-    text = _read(f"{proc}/{pid}/status") or ""
-    fields = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        fields[key.strip()] = value.strip()
-    return fields
+    return parse_status(_read(f"{proc}/{pid}/status") or "")
 
 
 def security(pid: int, proc: str = "/proc") -> Security:
@@ -121,12 +121,7 @@ def security(pid: int, proc: str = "/proc") -> Security:
 
 def id_map(pid: int, which: str, proc: str = "/proc") -> list[tuple[int, int, int]]:
     """uid_map or gid_map rows: (inside, outside, count)."""
-    rows = []
-    for line in (_read(f"{proc}/{pid}/{which}") or "").splitlines():
-        parts = line.split()
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            rows.append((int(parts[0]), int(parts[1]), int(parts[2])))
-    return rows
+    return parse_id_map(_read(f"{proc}/{pid}/{which}") or "")
 
 
 def parse_mountinfo(text: str) -> list[Mount]:

@@ -211,6 +211,33 @@ def tree_order(stats: dict[int, Stat], init: int) -> list[tuple[int, int]]:
 _USERS: dict[int, str] = {}
 
 
+def parse_id_map(text: str) -> list[tuple[int, int, int]]:
+    """uid_map or gid_map rows: (inside, outside, count)."""
+    rows = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            rows.append((int(parts[0]), int(parts[1]), int(parts[2])))
+    return rows
+
+
+def uid_inside(uid: int, id_map: list[tuple[int, int, int]]) -> int | None:
+    """The container's uid for a host uid through its uid_map (None: unmapped)."""
+    for inside, outside, count in id_map:
+        if outside <= uid < outside + count:
+            return inside + uid - outside
+    return None
+
+
+def show_user(uid: int | None, id_map: list[tuple[int, int, int]]) -> str:
+    """The host's name of the uid; in a user namespace, the uid inside first."""
+    name = user_name(uid)
+    if uid is None or not id_map or id_map == [(0, 0, 4294967295)]:
+        return name
+    inside = uid_inside(uid, id_map)
+    return f"{'unmapped' if inside is None else inside} (host {name})"
+
+
 def user_name(uid: int | None) -> str:
     """The host's name of a uid (cached), else the number."""
     if uid is None:
@@ -258,13 +285,14 @@ class ProcessSampler:
             stat = parse_stat(_read(f"{proc}/{pid}/stat") or "")
             if stat is not None:
                 stats[pid] = stat
+        id_map = parse_id_map(_read(f"{proc}/{self.init_pid}/uid_map") or "")
         rows = []
         ticks: dict[int, tuple[int, int, float]] = {}
         for pid, depth in tree_order(stats, self.init_pid):
             stat = stats[pid]
             fields = parse_status(_read(f"{proc}/{pid}/status") or "")
             ticks[pid] = (stat.start, stat.ticks, now)
-            rows.append(ProcessRow(depth, pid, user_name(real_uid(fields)),
+            rows.append(ProcessRow(depth, pid, show_user(real_uid(fields), id_map),
                                    self._command(pid, stat), self._cpu(stat, now), stat.rss,
                                    nspid(fields), stat.ppid, stat.state))
         self._ticks = ticks

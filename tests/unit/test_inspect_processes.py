@@ -118,3 +118,16 @@ def test_cpu_percent_between_samples(tmp_path: Path) -> None:
 def test_a_gone_init_has_no_rows(tmp_path: Path) -> None:
     proc, host = fake_host(tmp_path)
     assert ProcessSampler(999, proc=proc).sample(host) == []
+
+
+def test_users_in_a_user_namespace_show_the_uid_inside(tmp_path: Path) -> None:
+    id_map = [(0, 100000, 65536)]
+    assert proc_tree.uid_inside(101000, id_map) == 1000
+    assert proc_tree.show_user(100000, id_map).startswith("0 (host ")
+    assert proc_tree.show_user(5, id_map).startswith("unmapped (host ")
+    assert proc_tree.show_user(0, [(0, 0, 4294967295)]) == "root"  # no user namespace
+    proc, host = fake_host(tmp_path)
+    (Path(proc) / "200" / "uid_map").write_text("         0     100000      65536\n")
+    add_process(Path(proc), 201, 200, "sleep", 2, CONTAINER_NS, "sleep\x00", uid=101000)
+    rows = {row.pid: row for row in ProcessSampler(200, proc=proc).sample(host)}
+    assert rows[201].user.startswith("1000 (host ")
