@@ -1,18 +1,21 @@
 """The tree filter's walk: entries whose name matches, and the directories above them.
 
-Breadth first, so shallow matches come first; symlinks are never followed (a link is a
-match like any other entry) and nothing but real directories is opened. Only matches
-are stat'ed: the walk reads the file type from the directory listing itself.
+Small directories first (by the directory's own st_size, which grows with its entries),
+so the first matches come before a 100k-entry directory has been read through; matches
+stream as they are found. Symlinks are never followed (a link is a match like any other
+entry) and nothing but real directories is opened. Only matches and directories are
+stat'ed: the walk reads the file type from the listing itself.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import heapq
+import itertools
 import os
 import re
 import stat
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -44,37 +47,36 @@ def filter_walk(
     match = name_matcher(pattern)
     names = rootfs.id_names()
     dirs: dict[str, Entry] = {}
-    pending = deque([top])
+    order = itertools.count()
+    pending: list[tuple[int, int, str]] = [(0, next(order), top)]
     while pending:
         if cancel is not None and cancel.is_set():
             return
-        current = pending.popleft()
+        current = heapq.heappop(pending)[2]
         try:
             fd = rootfs.open(current, os.O_RDONLY | os.O_DIRECTORY, follow=False)
         except RootfsError:
             continue
-        found: list[Match] = []
         try:
             with os.scandir(fd) as scan:
                 for item in scan:
                     name = item.name
                     try:
-                        is_dir = item.is_dir(follow_symlinks=False)
-                        if is_dir:
-                            pending.append(join(current, name))
+                        if item.is_dir(follow_symlinks=False):
+                            size = item.stat(follow_symlinks=False).st_size
+                            heapq.heappush(pending, (size, next(order), join(current, name)))
                         if match(name):
-                            found.append(Match(_entry(rootfs, fd, current, item, names),
-                                               _parents(rootfs, dirs, current)))
+                            yield Match(_entry(rootfs, current, item, names),
+                                        _parents(rootfs, dirs, current))
                     except (OSError, RootfsError):
                         continue  # removed while we were listing, or unreadable
         except OSError:
             pass
         finally:
             os.close(fd)
-        yield from found
 
 
-def _entry(rootfs: Rootfs, fd: int, parent: str, item: os.DirEntry[str],
+def _entry(rootfs: Rootfs, parent: str, item: os.DirEntry[str],
            names: tuple[dict[int, str], dict[int, str]]) -> Entry:
     info = item.stat(follow_symlinks=False)
     path = join(parent, item.name)

@@ -70,7 +70,7 @@ def test_a_new_keystroke_replaces_the_results(bundle: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_keystrokes_are_debounced_into_one_walk(bundle: Path, monkeypatch) -> None:
+def test_a_burst_of_keys_is_debounced_into_one_walk(bundle: Path, monkeypatch) -> None:
     started: list[str] = []
     real = RootfsScreen.start_search
 
@@ -88,7 +88,7 @@ def test_keystrokes_are_debounced_into_one_walk(bundle: Path, monkeypatch) -> No
             await pilot.press("slash", *"profile")
             await pilot.pause(0.8)
             await settle(pilot, app)
-            assert started == ["profile"]
+            assert started == ["p", "profile"]  # the first key at once, then the burst
             assert "/etc/profile" in matched(app.query_one(RootfsTree))
 
     asyncio.run(scenario())
@@ -183,5 +183,24 @@ def test_the_filter_walk_does_not_follow_links(tmp_path: Path) -> None:
             await settle(pilot, app)
             assert matched(tree) == ["/hostetc"]  # the link itself, shown as a link
             assert "hostetc → /etc" in screen_text(app)
+
+    asyncio.run(scenario())
+
+
+def test_go_to_a_path_ends_the_filter(bundle: Path) -> None:
+    async def scenario() -> None:
+        app = app_for(bundle)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            tree = app.query_one(RootfsTree)
+            screen = app.screen
+            screen.start_search("item-")
+            await settle(pilot, app)
+            assert tree.filtering
+            screen.goto("/etc/profile")
+            await settle(pilot, app)
+            assert not tree.filtering and tree.cursor_node.path == "/etc/profile"
+            await pilot.pause(0.2)  # no late batch brings the filter's tree back
+            assert not tree.filtering
 
     asyncio.run(scenario())

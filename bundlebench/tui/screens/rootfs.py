@@ -44,7 +44,7 @@ from bundlebench.tui.widgets.search_panel import SearchPanel
 from bundlebench.untrusted import styled
 
 SIZE_UPDATE_SECONDS = 0.1
-FILTER_DEBOUNCE = 0.05  # seconds of quiet typing before a walk starts
+FILTER_DEBOUNCE = 0.1  # seconds: keys closer than this are one burst, one walk
 FILTER_BATCH_SECONDS = 0.05  # the first match shows at once, then batches this often
 FILTER_LIMIT = 2000  # matches shown at most; the walk stops there
 
@@ -99,6 +99,7 @@ was on).
         self._filter: FilterView | None = None
         self._filter_timer: Timer | None = None
         self._jump_on_results = False
+        self._last_key = 0.0
         self.size_column: SizeColumn | None = None
 
     @property
@@ -308,9 +309,17 @@ was on).
 
     @on(Input.Changed, "#filter-input")
     def _filter_typed(self, event: Input.Changed) -> None:
-        # Debounced: a quick typist starts one walk, not one per key.
+        # Debounced on both edges: a key after a pause filters at once; the keys of a
+        # burst that follow it make one more walk, FILTER_DEBOUNCE after the last one.
+        now = time.monotonic()
+        quiet = now - self._last_key > FILTER_DEBOUNCE
+        self._last_key = now
         if self._filter_timer is not None:
             self._filter_timer.stop()
+            self._filter_timer = None
+        elif quiet:
+            self.start_search(event.value)
+            return
         value = event.value
         self._filter_timer = self.set_timer(FILTER_DEBOUNCE, lambda: self.start_search(value))
 
@@ -328,8 +337,10 @@ was on).
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
-        self._stop_search()
         pattern = pattern.strip()
+        if self._filter is not None and self._filter.pattern == pattern:
+            return  # the same walk runs, or has run, already
+        self._stop_search()
         if not pattern:
             self._clear_filter()
             return
@@ -342,7 +353,9 @@ was on).
         panel.set_status(f"filtering for {pattern!r}…")
         self._search_worker(view, cancel)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    # Not exclusive=True: Textual would mark the old worker cancelled while its thread
+    # still runs; the cancel event stops it (start_search sets it) and it ends cleanly.
+    @work(thread=True, group="search", exit_on_error=False)
     def _search_worker(self, view: FilterView, cancel: threading.Event) -> None:
         batch: list[Match] = []
         last = 0.0  # the first match goes out at once
@@ -462,6 +475,9 @@ was on).
         return full
 
     async def _reveal(self, path: str, focus: bool) -> None:
+        # The tree leaves the filter's view to show the path: the filter ends with it.
+        self._stop_search()
+        self._filter = None
         found = await self.tree.reveal(path)
         if not found:
             self.notify(f"{path} is not in the rootfs", severity="warning")
