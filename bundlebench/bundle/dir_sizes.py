@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 from bundlebench.bundle.rootfs import Rootfs, RootfsError, join
 
-PROGRESS_EVERY = 4096
+PROGRESS_EVERY = 1024  # entries between progress calls and looks at ``cancel``
 
 
 def subtree_sizes(
@@ -49,8 +49,11 @@ def subtree_sizes(
             with os.scandir(fd) as scan:
                 for item in scan:
                     count += 1
-                    if progress is not None and count % PROGRESS_EVERY == 0:
-                        progress(count)
+                    if count % PROGRESS_EVERY == 0:
+                        if cancel is not None and cancel.is_set():
+                            return None
+                        if progress is not None:
+                            progress(count)
                     try:
                         info = item.stat(follow_symlinks=False)
                     except OSError:

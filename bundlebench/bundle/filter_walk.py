@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from bundlebench.bundle.rootfs import Entry, Rootfs, RootfsError, join
 from bundlebench.format import ancestors
 
+CHECK_EVERY = 1024  # entries between looks at ``cancel``
+
 
 @dataclass(frozen=True)
 class Match:
@@ -49,6 +51,7 @@ def filter_walk(
     dirs: dict[str, Entry] = {}
     order = itertools.count()
     pending: list[tuple[int, int, str]] = [(0, next(order), top)]
+    seen = 0
     while pending:
         if cancel is not None and cancel.is_set():
             return
@@ -60,6 +63,11 @@ def filter_walk(
         try:
             with os.scandir(fd) as scan:
                 for item in scan:
+                    seen += 1
+                    # Also inside a huge directory: a new key stops this walk at once
+                    # (and a BreathingEvent lets the UI threads run here).
+                    if cancel is not None and seen % CHECK_EVERY == 0 and cancel.is_set():
+                        return
                     name = item.name
                     try:
                         if item.is_dir(follow_symlinks=False):
