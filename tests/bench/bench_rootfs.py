@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bundlebench.bundle.dir_sizes import subtree_sizes
 from bundlebench.bundle.filter_walk import filter_walk
 from bundlebench.bundle.rootfs import Rootfs
 from runtime.linux import openat2
@@ -193,6 +194,13 @@ def tree_part(args: argparse.Namespace) -> None:
               f"{total * 1000:.0f} ms, {count:,} matches{anchor}")
         print(f"      last key of a burst (30 ms apart) to the same: "
               f"{statistics.median(bursts[pattern]) * 1000:.0f} ms (debounce included)")
+    rootfs = Rootfs(root)
+    sizes = timed(lambda: subtree_sizes(rootfs, "/", {}), args.repeat)
+    du = timed(lambda: subprocess.run(["du", "-s", "--apparent-size", str(root)],
+                                      stdout=subprocess.DEVNULL, check=True),
+               args.repeat) if shutil.which("du") else None
+    ratio = f"; du -s {du * 1000:.0f} ms ({sizes / du:.2f}x)" if du else ""
+    print(f"  size column: every directory total of / in one walk: {sizes * 1000:.0f} ms{ratio}")
 
 
 if __name__ == "__main__":
