@@ -42,8 +42,9 @@ def test_parallel_creates_of_one_id_make_one_container(rt) -> None:
 
 @pytest.mark.timeout(300)
 def test_a_create_killed_at_any_moment_is_cleaned_up_by_delete_force(rt) -> None:
-    """SIGKILL of `create` across its whole setup (30 moments): `delete -f` leaves no state
-    dir, process or cgroup (the session's leak check also sees mounts and processes)."""
+    """SIGKILL of `create` across its whole setup (30 moments; BUNDLEBENCH_CREATE_KILLS=100
+    for the issue's hundred): `delete -f` leaves no state dir, process or cgroup (the
+    session's leak check also sees mounts and processes)."""
     bundle = str(rt.bundle(["sleep", "30"]))
     rng = random.Random(1234)
     # How long a whole create takes here: the kills are spread across it.
@@ -52,7 +53,7 @@ def test_a_create_killed_at_any_moment_is_cleaned_up_by_delete_force(rt) -> None
     rt("create", "-b", bundle, cid, check=True)
     whole = time.monotonic() - started
     rt("delete", "-f", cid, check=True)
-    for _ in range(30):
+    for _ in range(int(os.environ.get("BUNDLEBENCH_CREATE_KILLS", "30"))):
         cid = rt.new_id()
         proc = subprocess.Popen(
             [rt.interpreter, "-m", "runtime", "--root", str(rt.root), "create", "-b", bundle,

@@ -120,7 +120,8 @@ def test_a_file_is_read_whole_up_to_the_limit(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ('{"id": "c", "bundle": "/b", "rootfs": "/r", "pid": "12"}', "state.json's pid must be an integer"),
+    ('{"id": "c", "bundle": "/b", "rootfs": "/r", "pid": "12"}',
+     "state.json's pid must be an integer"),
     ('{"id": "c", "bundle": ["/b"], "rootfs": "/r"}', "state.json's bundle must be a string"),
     ('{"id": "c", "rootfs": "/r"}', "state.json has no bundle"),
     ('[1, 2]', "state.json must hold an object"),
