@@ -34,7 +34,8 @@ def log_path(root: str, container_id: str) -> str:
     path = os.path.join(state_dir, CONSOLE_LOG)
     if not os.path.exists(path):
         raise BundlebenchError(f"{container_id!r} has no console log: it was not started by "
-                               "bundlebench's shim, or it had no terminal")
+                               "bundlebench's shim (`bundlebench run` or the workbench "
+                               "keep one), so ask what started it for its output")
     return path
 
 
