@@ -48,6 +48,8 @@ commands:
   events [--stats] [--interval D] ID       stats and OOM events as JSON lines
   update [-r FILE|-] [--memory N] [--pids-limit N] [--cpu-quota N] ... ID
                                            change the resource limits of a live container
+  help [COMMAND]                           this list, or one command's usage (also COMMAND -h)
+  checkpoint | restore                     not supported (no criu checkpointing)
 """
 
 # flag name -> (destination, takes a value, may repeat)
@@ -74,7 +76,8 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
             "d": ("detach", False, False), "keep": ("keep", False, False),
             "no-pivot": ("no_pivot", False, False),
             "preserve-fds": ("preserve_fds", True, False),
-            "no-new-keyring": ("no_new_keyring", False, False)},
+            "no-new-keyring": ("no_new_keyring", False, False),
+            "no-subreaper": ("no_subreaper", False, False)},
     "start": {},
     "state": {},
     "list": {"format": ("format", True, False), "f": ("format", True, False),
@@ -90,12 +93,20 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
              "g": ("additional_gids", True, True),
              "detach": ("detach", False, False), "d": ("detach", False, False),
              "preserve-fds": ("preserve_fds", True, False),
-             "no-new-privs": ("no_new_privs", False, False)},
+             "no-new-privs": ("no_new_privs", False, False),
+             "cap": ("cap", True, True), "c": ("cap", True, True),
+             "cgroup": ("cgroup", True, True),
+             "ignore-paused": ("ignore_paused", False, False),
+             "apparmor": ("apparmor", True, False),
+             "process-label": ("process_label", True, False)},
+    "help": {}, "h": {}, "checkpoint": {}, "restore": {},
 }
+_HELP = {"help": ("help", False, False), "h": ("help", False, False)}
 
 OPERANDS = {"create": (1, 1), "run": (1, 1), "start": (1, 1), "state": (1, 1), "list": (0, 0),
             "kill": (1, 2), "delete": (1, 1), "features": (0, 0), "spec": (0, 0),
-            "exec": (1, None)}
+            "exec": (1, None),
+            "help": (0, 1), "h": (0, 1), "checkpoint": (0, None), "restore": (0, None)}
 
 # runtime.cli.cgroups supplies these (pause, resume, ps, events, update); merged in
 # only when one of them runs, to keep `run` from importing it.
@@ -109,8 +120,10 @@ def _cgroup_tables() -> None:
 
 
 class UsageError(RuntimeFailure):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, exit_code=2)
+    """A bad command line: exit 1, as runc's usage errors (an unknown command is 3)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message, exit_code=exit_code)
 
 
 def parse_flags(argv: list[str], table: FlagTable, stop_at_operand: bool = True
@@ -163,10 +176,14 @@ def parse_command_line(argv: list[str]) -> tuple[dict[str, Any], str | None, dic
     if command in CGROUP_COMMANDS:
         _cgroup_tables()
     if command not in COMMAND_FLAGS:
-        raise UsageError(f"unknown command {command!r}: see `{PROG} --help`")
+        raise UsageError(f"unknown command {command!r}: see `{PROG} help`", 3)
+    if command in ("checkpoint", "restore"):  # any flags: the answer is one sentence
+        return globals_, command, {"help": bool({"-h", "--help"} & set(rest))}, rest
     # exec's operands after the id are the command line; other commands take flags anywhere.
-    flags, operands = parse_flags(rest, COMMAND_FLAGS[command],
+    flags, operands = parse_flags(rest, {**COMMAND_FLAGS[command], **_HELP},
                                   stop_at_operand=command in ("exec", "ps"))
+    if flags.get("help"):
+        return globals_, command, flags, operands
     low, high = OPERANDS[command]
     if len(operands) < low:
         what = "a container id" if low == 1 else f"{low} arguments"
@@ -234,9 +251,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if globals_.get("version"):
             print(f"{PROG} version {__version__}\nspec: {OCI_VERSION}")
             return 0
-        if command is None or globals_.get("help"):
-            sys.stdout.write(USAGE)
-            return 0 if globals_.get("help") or not args else 2
+        if command is None or globals_.get("help") or command in ("help", "h"):
+            return _help(command, flags if command else {}, operands)
+        if flags.get("help"):
+            return _help("help", {}, [command])
+        if command in ("checkpoint", "restore"):
+            from runtime.cli.usage import CRIU_SENTENCE
+            raise RuntimeFailure(CRIU_SENTENCE)
         if globals_.get("systemd_cgroup"):
             raise RuntimeFailure("--systemd-cgroup is not supported: bundlebench-runtime "
                                  "manages cgroups through cgroupfs only")
@@ -264,6 +285,15 @@ def _main(argv: Sequence[str] | None = None) -> int:
         _log(globals_, message)
         sys.stderr.write(f"{PROG}: {message}\n")
         return 1
+
+
+def _help(command: str | None, flags: dict[str, Any], operands: list[str]) -> int:
+    from runtime.cli import usage
+    if command in ("help", "h") and operands:
+        sys.stdout.write(usage.command_usage(operands[0]))
+    else:
+        sys.stdout.write(usage.command_list(USAGE))
+    return 0
 
 
 def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
@@ -343,9 +373,11 @@ def _list(store: Any, flags: dict[str, Any]) -> int:
     states = []
     for container_id in store.ids():
         try:
-            states.append(state_dict(store, container_id))
+            state = state_dict(store, container_id)
         except RuntimeFailure:
             continue
+        state["owner"] = state.get("owner") or _owner(store.path(container_id))
+        states.append(state)
     if flags.get("quiet"):
         for state in states:
             print(state["id"])
@@ -362,6 +394,19 @@ def _list(store: Any, flags: dict[str, Any]) -> int:
         print("".join(cell.ljust(widths[i] + 4) if i < 5 else cell
                       for i, cell in enumerate(row)).rstrip())
     return 0
+
+
+def _owner(directory: str) -> str:
+    """The state dir's owner, by name from the host's passwd, else the uid (as runc)."""
+    try:
+        uid = os.stat(directory).st_uid
+    except OSError:
+        return ""
+    import pwd
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _exec(store: Any, flags: dict[str, Any], operands: list[str]) -> int:
@@ -389,7 +434,16 @@ def _exec_process(store: Any, flags: dict[str, Any], operands: list[str],
         tty=bool(flags.get("tty")), additional_gids=gids)
     if flags.get("no_new_privs"):
         proc["noNewPrivileges"] = True
+    if flags.get("apparmor"):
+        proc["apparmorProfile"] = flags["apparmor"]
+    if flags.get("process_label"):
+        proc["selinuxLabel"] = flags["process_label"]
+    if flags.get("cap"):
+        from runtime.cli.exec_flags import add_caps
+        add_caps(proc, flags["cap"])
     return exec_process(store, operands[0], proc, detach=bool(flags.get("detach")),
+                        ignore_paused=bool(flags.get("ignore_paused")),
+                        sub_cgroups=flags.get("cgroup") or [],
                         console_socket=flags.get("console_socket"),
                         pid_file=flags.get("pid_file"),
                         preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))

@@ -64,13 +64,17 @@ def build_exec_process(config: dict[str, Any], *, args: list[str], process_json:
 
 def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], *,
                  detach: bool = False, console_socket: str | None = None,
-                 pid_file: str | None = None, preserve_fds: int = 0) -> int:
+                 pid_file: str | None = None, preserve_fds: int = 0,
+                 ignore_paused: bool = False, sub_cgroups: list[str] | None = None) -> int:
     """Run proc inside a running container's namespaces and root; return its exit code."""
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     seam.kernel().prctl(libc.PR_SET_DUMPABLE, 0)  # as in create: the container may see this process
     state = store.load(container_id)
     status = container_status(store, state)
-    if status not in (st.CREATED, st.RUNNING):
+    if status == "paused" and not ignore_paused:
+        raise RuntimeFailure(f"cannot exec in container {container_id!r}: it is paused "
+                             "(--ignore-paused allows it; the process waits until resume)")
+    if status not in (st.CREATED, st.RUNNING, "paused"):
         raise RuntimeFailure(f"cannot exec in container {container_id!r}: it is {status}")
     from runtime import plan as plans
     from runtime import shape
@@ -81,6 +85,10 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
     proc_plan = plans.process_plan(proc)
     from runtime.cgroups import manager as cgroups
     cgroup = cgroups.load(store.path(container_id))
+    sub_dirs: list[str] = []
+    if sub_cgroups:
+        from runtime.cgroups.sub import sub_cgroup_dirs
+        sub_dirs = sub_cgroup_dirs(cgroup, sub_cgroups)
     terminal = proc_plan.terminal
     if terminal and detach and not console_socket:
         raise RuntimeFailure("exec -t -d needs --console-socket to hand the pty to")
@@ -119,7 +127,7 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         stage1 = seam.kernel().fork()
         if stage1 == 0:
             exec_child(channel, ns_fds, root_fd, proc_plan, state, tracer, preserve_fds, security,
-                        cgroup)
+                        cgroup, sub_dirs)
         channel.parent_side()
         def take_pid(found: int) -> None:
             nonlocal pid
@@ -169,14 +177,17 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
 
 def exec_child(channel: Channel, ns_fds: list[tuple[str, int]], root_fd: int,
                 proc: ProcessPlan, state: st.ContainerState, tracer: Tracer,
-                preserve_fds: int, security: Security | None = None, cgroup: Any = None
-                ) -> None:
+                preserve_fds: int, security: Security | None = None, cgroup: Any = None,
+                sub_dirs: list[str] | None = None) -> None:
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     code = 1
     try:
         channel.child_side()
         if cgroup is not None:
             cgroup.join(0)  # before setns: a cgroup namespace would hide the target
+            for directory in sub_dirs or []:
+                cgroup.writer.write(directory, "cgroup.procs", 0, "exec --cgroup: the "
+                                    "sub-cgroup membership of the exec'd process")
         kernel = seam.kernel()
         kernel.prctl(libc.PR_SET_DUMPABLE, 0)
         kernel.prctl(libc.PR_SET_PDEATHSIG, 9)

@@ -182,7 +182,7 @@ def test_terminal_without_console_socket(rt) -> None:
 
 def test_unknown_flag(rt) -> None:
     result = rt("create", "--bogus", "x")
-    assert result.returncode == 2 and "--bogus" in result.stderr
+    assert result.returncode == 1 and "--bogus" in result.stderr
 
 
 def test_bad_rlimit_is_refused_cleanly(rt) -> None:

@@ -204,7 +204,7 @@ def test_version_and_usage(rt) -> None:
     out = rt("--version", check=True).stdout
     assert "spec: 1.3.0" in out
     bad = rt("frobnicate")
-    assert bad.returncode == 2 and "unknown command" in bad.stderr
+    assert bad.returncode == 3 and "unknown command" in bad.stderr  # runc's code
 
 
 def test_log_json_records_errors(rt, tmp_path) -> None:

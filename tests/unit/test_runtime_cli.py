@@ -32,11 +32,17 @@ def test_exec_stops_at_the_command() -> None:
 
 
 @pytest.mark.parametrize("argv", [["start"], ["kill"], ["create", "--bogus", "x"],
-                                  ["delete", "a", "b"], ["nope"], ["create", "-b"]])
+                                  ["delete", "a", "b"], ["create", "-b"]])
 def test_usage_errors(argv) -> None:
     with pytest.raises(RuntimeFailure) as info:
         cli.parse_command_line(argv)
-    assert info.value.exit_code == 2
+    assert info.value.exit_code == 1  # runc's code for a usage error
+
+
+def test_unknown_command_exits_3_as_runc() -> None:
+    with pytest.raises(RuntimeFailure) as info:
+        cli.parse_command_line(["nope"])
+    assert info.value.exit_code == 3
 
 
 def test_main_prints_one_sentence(capsys, tmp_path) -> None:
