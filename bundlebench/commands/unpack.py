@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write a config for running as a plain user")
     parser.add_argument("--force", action="store_true",
                         help="replace DIR when it exists and is not empty")
+    parser.add_argument("--readonly", action="store_true",
+                        help="make root.readonly true (default: a writable root, as umoci "
+                        "and podman give)")
+    parser.add_argument("--volumes", choices=("dirs", "tmpfs"), default="dirs",
+                        help="what the image's VOLUMEs become: their directories in the "
+                        "rootfs (dirs, the default), or those and a tmpfs mounted on each")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
     image, ref = split_ref(args.image, args.ref)
     result = unpack_image(image, args.dir, ref=ref, platform=args.platform,
-                          rootless=args.rootless, force=args.force, progress=byte_progress)
+                          rootless=args.rootless, force=args.force, progress=byte_progress,
+                          readonly=args.readonly, volumes=args.volumes)
     console = stderr_console()
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {markup(warning)}")

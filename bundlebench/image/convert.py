@@ -1,9 +1,11 @@
 """An image config becomes config.json, by the image-spec's conversion rules.
 
-Entrypoint + Cmd give process.args, Env is kept verbatim (our defaults only fill in
-names it lacks), WorkingDir gives cwd, User is resolved inside the rootfs, and the
-annotation fields (os, architecture, ..., StopSignal, ExposedPorts, Volumes) are
-added with Config.Labels taking precedence, on top of our default or rootless config.
+Entrypoint + Cmd give process.args, Env is kept verbatim (our defaults, and HOME from
+the user's passwd entry, only fill in names it lacks), WorkingDir gives cwd, User is
+resolved inside the rootfs, and the annotation fields (os, architecture, ...,
+StopSignal, ExposedPorts, Volumes) are added with Config.Labels taking precedence, on
+top of our default or rootless config. The root is writable unless ``readonly`` (as
+umoci and podman make it); Volumes may also become tmpfs mounts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any
 
 from bundlebench.bundle.rootfs import Rootfs
 from bundlebench.image.errors import ImageError
+from bundlebench.image.home import home_directory
 from bundlebench.image.users import resolve_user
+from bundlebench.image.volumes import VOLUME_MODES, shown, tmpfs_mount, volume_paths
 from runtime.defaults import default_config
 from runtime.linux.constants import signal_number
 
@@ -35,6 +39,7 @@ class Conversion:
 
     config: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)  # checked paths, for mount points
 
 
 def _strings(value: Any, what: str) -> list[str]:
@@ -71,12 +76,19 @@ def merge_env(image_env: list[str], defaults: list[str]) -> list[str]:
 
 
 def convert_config(image_config: dict[str, Any], rootfs: Rootfs, *,
-                   rootless: bool = False) -> Conversion:
-    """config.json for an image config, with names resolved inside ``rootfs``."""
+                   rootless: bool = False, readonly: bool = False,
+                   volumes: str = "dirs") -> Conversion:
+    """config.json for an image config, with names resolved inside ``rootfs``.
+
+    ``volumes`` is "dirs" (mount points only) or "tmpfs" (a tmpfs mount on each).
+    """
+    if volumes not in VOLUME_MODES:
+        raise ValueError(f"volumes must be one of {VOLUME_MODES}, not {volumes!r}")
     settings = image_config.get("config") or {}
     if not isinstance(settings, dict):
         raise ImageError("image config field config is not an object: the image is damaged")
     config = default_config(rootless=rootless)
+    config["root"]["readonly"] = readonly
     process = config["process"]
     warnings: list[str] = []
 
@@ -87,12 +99,14 @@ def convert_config(image_config: dict[str, Any], rootfs: Rootfs, *,
     else:
         warnings.append("the image has neither Entrypoint nor Cmd: process.args is "
                         f"{process['args']!r}, edit it before running")
-    process["env"] = merge_env(_strings(settings.get("Env"), "config.Env"), process["env"])
     cwd = _string(settings.get("WorkingDir"), "config.WorkingDir") or "/"
     process["cwd"] = cwd if cwd.startswith("/") else "/" + cwd
 
     user_spec = _string(settings.get("User"), "config.User")
     user = resolve_user(user_spec, rootfs)
+    home = "HOME=" + home_directory(user_spec, user.uid, rootfs)
+    process["env"] = merge_env(_strings(settings.get("Env"), "config.Env"),
+                               [home, *process["env"]])
     process["user"] = {"uid": user.uid, "gid": user.gid}
     if user.additional_gids:
         process["user"]["additionalGids"] = user.additional_gids
@@ -100,10 +114,21 @@ def convert_config(image_config: dict[str, Any], rootfs: Rootfs, *,
         warnings.append(f"the image runs as {user_spec!r} (uid {user.uid}), but a rootless "
                         "config maps only uid 0: add mappings or set process.user to 0")
 
+    paths, refused = volume_paths(_keys(settings.get("Volumes"), "config.Volumes"))
+    warnings.extend(refused)
+    if volumes == "tmpfs":
+        taken = {m.get("destination") for m in config["mounts"]}
+        for path in paths:
+            if path in taken:
+                warnings.append(f"the image's volume {shown(path)} is already a mount of the "
+                                "config: no tmpfs is added on it")
+            else:
+                config["mounts"].append(tmpfs_mount(path))
+
     annotations = _annotations(image_config, settings, warnings)
     if annotations:
         config["annotations"] = annotations
-    return Conversion(config, warnings)
+    return Conversion(config, warnings, paths)
 
 
 def _annotations(image_config: dict[str, Any], settings: dict[str, Any],

@@ -27,6 +27,7 @@ from bundlebench.image.open import Image, open_image
 from bundlebench.image.provenance import PROVENANCE_FILE
 from bundlebench.image.select import select_image
 from bundlebench.image.tracker import ProvenanceBuilder
+from bundlebench.image.volumes import make_mount_points
 from runtime.defaults import dumps
 
 
@@ -59,8 +60,13 @@ def check_target(bundle: Path, *, force: bool) -> None:
 def unpack_image(image_path: Path, bundle: Path, *, ref: str | None = None,
                  platform: str | None = None, rootless: bool = False, force: bool = False,
                  progress: ProgressFactory = _no_progress,
-                 as_root: bool | None = None) -> UnpackResult:
-    """Unpack the image at ``image_path`` into the bundle directory ``bundle``."""
+                 as_root: bool | None = None, readonly: bool = False,
+                 volumes: str = "dirs") -> UnpackResult:
+    """Unpack the image at ``image_path`` into the bundle directory ``bundle``.
+
+    The root is writable unless ``readonly``; each image volume gets its directory in
+    the rootfs, and with ``volumes="tmpfs"`` a tmpfs mount too.
+    """
     bundle = Path(os.path.abspath(bundle))
     check_target(bundle, force=force)
     image = open_image(Path(image_path))
@@ -72,8 +78,8 @@ def unpack_image(image_path: Path, bundle: Path, *, ref: str | None = None,
             _make_parents(bundle.parent, created)
             staging = Path(tempfile.mkdtemp(prefix=f".{bundle.name}.unpack-", dir=bundle.parent))
             os.chmod(staging, 0o755)
-            result = _build(image, record, staging, rootless=rootless, progress=progress,
-                            as_root=as_root)
+            result = _build(image, record, staging, progress=progress, as_root=as_root,
+                            rootless=rootless, readonly=readonly, volumes=volumes)
             _swap_into_place(staging, bundle, force=force)
             staging = None
         except BaseException as error:
@@ -94,8 +100,9 @@ def unpack_image(image_path: Path, bundle: Path, *, ref: str | None = None,
     return result
 
 
-def _build(image: Image, record: ImageRecord, staging: Path, *, rootless: bool,
-           progress: ProgressFactory, as_root: bool | None) -> UnpackResult:
+def _build(image: Image, record: ImageRecord, staging: Path, *,
+           progress: ProgressFactory, as_root: bool | None, rootless: bool,
+           readonly: bool, volumes: str) -> UnpackResult:
     rootfs_path = staging / "rootfs"
     rootfs_path.mkdir(mode=0o755)
     stats = ExtractStats()
@@ -125,8 +132,10 @@ def _build(image: Image, record: ImageRecord, staging: Path, *, rootless: bool,
                         "not applied (unpacked as a plain user)")
 
     with Rootfs(rootfs_path) as rootfs:
-        conversion = convert_config(record.config, rootfs, rootless=rootless)
-    warnings.extend(conversion.warnings)
+        conversion = convert_config(record.config, rootfs, rootless=rootless,
+                                    readonly=readonly, volumes=volumes)
+        warnings.extend(conversion.warnings)
+        warnings.extend(make_mount_points(rootfs, conversion.volumes))
     write_atomic(staging / "config.json", dumps(conversion.config).encode())
 
     info = {

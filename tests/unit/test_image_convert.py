@@ -79,7 +79,7 @@ def test_entrypoint_and_cmd(rootfs: Rootfs, entrypoint, cmd, args) -> None:
 
 def test_env_is_kept_and_defaults_only_fill_in(rootfs: Rootfs) -> None:
     env = convert({"Env": ["PATH=/app/bin", "A=1"]}, rootfs)["process"]["env"]
-    assert env == ["PATH=/app/bin", "A=1", "TERM=xterm"]
+    assert env == ["PATH=/app/bin", "A=1", "HOME=/root", "TERM=xterm"]
     assert merge_env([], ["PATH=/bin"]) == ["PATH=/bin"]
 
 
