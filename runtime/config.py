@@ -115,9 +115,15 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
         else:
             seen.add(kind)
     if "mount" not in seen:
-        yield _refusal("/linux/namespaces", "linux.namespaces has no mount namespace: this "
-                       "runtime always sets up the rootfs in a private one, so add "
-                       "{\"type\": \"mount\"}")
+        # As runc: the mounts are made in the caller's namespace, then the init chroots.
+        if linux.get("rootfsPropagation"):
+            yield _refusal("/linux/rootfsPropagation", "linux.rootfsPropagation needs a "
+                           "mount namespace: without one it would change the host's "
+                           "propagation, so add {\"type\": \"mount\"} to linux.namespaces")
+        if rootless or "user" in seen:
+            yield _refusal("/linux/namespaces", "a container with a user namespace (or "
+                           "rootless) needs a mount namespace too: it cannot mount its rootfs "
+                           "in the host's, so add {\"type\": \"mount\"} to linux.namespaces")
     for field in ("hostname", "domainname"):
         if config.get(field) and "uts" not in seen:
             yield _refusal(f"/{field}", "hostname/domainname need a uts namespace in "
@@ -146,8 +152,14 @@ def shape_problems(config: dict[str, Any], rootless: bool):  # -> Iterator[Runti
 
 def check_rootfs_reachable(config: dict[str, Any], rootfs: str) -> None:
     """With a user namespace, the container's root is another host uid: every directory
-    above the rootfs must let it pass, or setup fails half-way with EACCES."""
+    above the rootfs must let it pass, or setup fails half-way with EACCES. Without a
+    mount namespace the rootfs is mounted on the host: never the host's own root."""
     linux = config.get("linux") or {}
+    kinds = {ns.get("type") for ns in linux.get("namespaces") or [] if isinstance(ns, dict)}
+    if "linux" in config and "mount" not in kinds and os.path.realpath(rootfs) == "/":
+        raise RuntimeFailure("root.path is the host's / and there is no mount namespace: the "
+                             "container would mount over the host's own root, so add "
+                             "{\"type\": \"mount\"} to linux.namespaces or use a rootfs dir")
     uid_maps = linux.get("uidMappings") or []
     host_uid = next((m.get("hostID") for m in uid_maps if m.get("containerID") == 0), None)
     if host_uid is None or host_uid == 0:

@@ -34,6 +34,8 @@ def delete(store: st.StateStore, container_id: str, force: bool = False,
                 for pid in reversed(container_pids(state)):
                     kill_and_reap(pid)
                 _wait_gone(state)
+        from runtime import host_mounts
+        host_mounts.release(store.path(container_id))  # a container in the host's mount ns
         from runtime.cgroups import saved
         if not saved.remove_if_empty(store.path(container_id)):
             # Raises (keeping the state dir, so delete can be retried) if it stays busy.

@@ -51,10 +51,16 @@ def prepare(plan: Any, tracer: Tracer = NULL_TRACER,
     root. before_cgroup_mount runs before the first mount of type cgroup."""
     rootfs = plan.rootfs
     flag = plan.root_propagation
-    seam.traced(tracer).mount(None, "/", None, flag, None,
-                              step="propagation",
-                              text=f"mount(NULL, '/', NULL, {flag_names(flag)})")
-    if flag & MS_SHARED:
+    if "mount" not in plan.kinds:
+        # The host's own mount namespace: its propagation is not ours to change. What is
+        # mounted below stays under the rootfs, noted for delete (runtime.host_mounts).
+        tracer.emit("propagation", "no mount namespace: the host's propagation is kept",
+                    "skipped")
+    else:
+        seam.traced(tracer).mount(None, "/", None, flag, None,
+                                  step="propagation",
+                                  text=f"mount(NULL, '/', NULL, {flag_names(flag)})")
+    if flag & MS_SHARED and "mount" in plan.kinds:
         # pivot_root refuses a shared parent mount of the new root.
         parent = _mount_point_of(os.path.dirname(rootfs))
         seam.traced(tracer).mount(None, parent, None, MS_PRIVATE, None,
@@ -86,8 +92,17 @@ def prepare(plan: Any, tracer: Tracer = NULL_TRACER,
     return root_fd
 
 
-def pivot(rootfs: str, tracer: Tracer = NULL_TRACER, no_pivot: bool = False) -> None:
-    """Make rootfs the root: pivot_root(".", ".") then detach the old root, or MS_MOVE+chroot."""
+def pivot(rootfs: str, tracer: Tracer = NULL_TRACER, no_pivot: bool = False,
+          host_namespace: bool = False) -> None:
+    """Make rootfs the root: pivot_root(".", ".") then detach the old root, or MS_MOVE+chroot;
+    in the host's mount namespace (none of its own) only chroot, as runc does."""
+    if host_namespace:
+        kernel = seam.kernel()
+        kernel.chdir(rootfs)
+        seam.traced(tracer).chroot(".", step="chroot",
+                                   text=f"chroot({rootfs!r}) (no mount namespace: no pivot_root)")
+        kernel.chdir("/")
+        return
     if no_pivot:
         kernel = seam.kernel()
         kernel.chdir(rootfs)

@@ -172,6 +172,15 @@ def warnings(config: dict[str, Any]) -> list[Problem]:
                      f"{field} is accepted but not applied by this runtime, so the container "
                      "runs without it: remove it or use a runtime that applies it (runc does)")
              for field in not_applied(config)]
+    linux = _section(config.get("linux"))
+    kinds = {_section(ns).get("type") for ns in _items(linux.get("namespaces"))}
+    if "linux" in config and "mount" not in kinds:
+        found.append(Problem(
+            "/linux/namespaces", WARNING,
+            "linux.namespaces has no mount namespace, so the container runs in the host's "
+            "(as runc runs it): the rootfs and its mounts are mounted on the host under "
+            f"{_section(config.get('root')).get('path') or 'the rootfs'} until delete, and "
+            "the init chroots into it; add {\"type\": \"mount\"} to keep them private"))
     proc = _section(config.get("process"))
     if _section(proc.get("user")).get("uid", 0) == 0:
         return found  # root gets its capabilities from the bounding set at exec

@@ -116,21 +116,6 @@ def check_default_filesystems(ctx: Context) -> Iterator[Problem]:
         )
 
 
-def check_mount_namespace(ctx: Context) -> Iterator[Problem]:
-    linux = ctx.section("linux")
-    if "linux" not in ctx.config or ctx.has_namespace("mount"):
-        return
-    for field, where in (("mounts", ctx.config), ("maskedPaths", linux), ("readonlyPaths", linux)):
-        if as_list(where.get(field)):
-            ptr = "/mounts" if field == "mounts" else pointer("linux", field)
-            yield error(
-                ptr,
-                f"{'linux.' if field != 'mounts' else ''}{field} is set but the container "
-                "has no mount namespace, so it would change the host's mounts.",
-                'Add {"type": "mount"} to linux.namespaces.',
-            )
-
-
 def check_masked_readonly(ctx: Context) -> Iterator[Problem]:
     linux = ctx.section("linux")
     for field in ("maskedPaths", "readonlyPaths"):
@@ -149,6 +134,5 @@ CHECKS = (
     check_idmap,
     check_bind_source,
     check_default_filesystems,
-    check_mount_namespace,
     check_masked_readonly,
 )

@@ -19,38 +19,6 @@ if TYPE_CHECKING:
 
 PROG = "bundlebench-runtime"
 
-USAGE = f"""\
-usage: {PROG} [global flags] COMMAND [flags] [ARGS...]
-
-An OCI runtime (runtime-spec {OCI_VERSION}) written in Python, with runc's command line.
-
-global flags:
-  --root DIR          state root (default /run/bundlebench, or $XDG_RUNTIME_DIR/bundlebench)
-  --log FILE          also write errors to FILE
-  --log-format FMT    text or json
-  --debug             write debug output to the log
-  -v, --version       print the version
-
-commands:
-  spec [--rootless] [-b DIR]               write a default config.json
-  create [-b DIR] [--console-socket PATH] [--pid-file PATH] [--no-pivot] [--preserve-fds N] ID
-  start ID                                 run the process of a created container
-  run [-b DIR] [-d] [--console-socket PATH] [--pid-file PATH] [--keep] [--no-pivot] ID
-  state ID                                 print the state as JSON
-  list [-f table|json] [-q]                list containers
-  kill [--all] ID [SIGNAL]                 signal the container (default TERM)
-  delete [-f] ID                           delete a container
-  exec [-t] [-p FILE] [--cwd DIR] [-e K=V] [-u UID[:GID]] [-d] [--console-socket PATH]
-       [--pid-file PATH] ID [ARGS...]      run another process in a container
-  features                                 print the features document as JSON
-  pause ID | resume ID                     freeze / thaw every process of the container
-  ps [-f table|json] ID [-- PS ARGS]       list the container's processes
-  events [--stats] [--interval D] ID       stats and OOM events as JSON lines
-  update [-r FILE|-] [--memory N] [--pids-limit N] [--cpu-quota N] ... ID
-                                           change the resource limits of a live container
-  help [COMMAND]                           this list, or one command's usage (also COMMAND -h)
-  checkpoint | restore                     not supported (no criu checkpointing)
-"""
 
 # flag name -> (destination, takes a value, may repeat)
 FlagTable = dict[str, tuple[str, bool, bool]]
@@ -292,7 +260,7 @@ def _help(command: str | None, flags: dict[str, Any], operands: list[str]) -> in
     if command in ("help", "h") and operands:
         sys.stdout.write(usage.command_usage(operands[0]))
     else:
-        sys.stdout.write(usage.command_list(USAGE))
+        sys.stdout.write(usage.command_list())
     return 0
 
 
@@ -351,7 +319,10 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
         delete(store, operands[0], force)
         return 0
     if command == "list":
-        return _list(store, flags)
+        if (flags.get("format") or "table") not in ("table", "json"):
+            raise UsageError(f"list --format {flags['format']!r}: use table or json")
+        from runtime.cli.list_command import list_containers
+        return list_containers(store, flags)
     if command == "exec":
         return _exec(store, flags, operands)
     if command in CGROUP_COMMANDS:
@@ -363,50 +334,6 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
 def _print_json(value: Any) -> None:
     from runtime.jsonlite import dumps
     sys.stdout.write(dumps(value, indent=2) + "\n")
-
-
-def _list(store: Any, flags: dict[str, Any]) -> int:
-    from runtime.status import state_dict
-    fmt = flags.get("format") or "table"
-    if fmt not in ("table", "json"):
-        raise UsageError(f"list --format {fmt!r}: use table or json")
-    states = []
-    for container_id in store.ids():
-        try:
-            state = state_dict(store, container_id)
-        except RuntimeFailure:
-            continue
-        state["owner"] = state.get("owner") or _owner(store.path(container_id))
-        states.append(state)
-    if flags.get("quiet"):
-        for state in states:
-            print(state["id"])
-        return 0
-    if fmt == "json":
-        from runtime.jsonlite import dumps
-        sys.stdout.write(dumps(states) + "\n")
-        return 0
-    rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
-    rows += [(s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"])
-             for s in states]
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    for row in rows:
-        print("".join(cell.ljust(widths[i] + 4) if i < 5 else cell
-                      for i, cell in enumerate(row)).rstrip())
-    return 0
-
-
-def _owner(directory: str) -> str:
-    """The state dir's owner, by name from the host's passwd, else the uid (as runc)."""
-    try:
-        uid = os.stat(directory).st_uid
-    except OSError:
-        return ""
-    import pwd
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 def _exec(store: Any, flags: dict[str, Any], operands: list[str]) -> int:

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from runtime import OCI_VERSION
 from runtime.errors import RuntimeFailure
 
 PROG = "bundlebench-runtime"
+
+GLOBAL_USAGE = f"""\
+usage: {PROG} [global flags] COMMAND [flags] [ARGS...]
+
+An OCI runtime (runtime-spec {OCI_VERSION}) written in Python, with runc's command line.
+
+global flags:
+  --root DIR          state root (default /run/bundlebench, or $XDG_RUNTIME_DIR/bundlebench)
+  --log FILE          also write errors to FILE
+  --log-format FMT    text or json
+  --debug             write debug output to the log
+  -v, --version       print the version
+"""
 
 # command -> (one line, operands, flag lines)
 COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -79,8 +93,8 @@ CRIU_SENTENCE = ("checkpoint and restore are not supported: bundlebench-runtime 
                  "checkpointing")
 
 
-def command_list(global_usage: str) -> str:
-    lines = [global_usage.split("commands:")[0].rstrip(), "", "commands:"]
+def command_list() -> str:
+    lines = [GLOBAL_USAGE.rstrip(), "", "commands:"]
     lines += [f"  {name:<12}{summary}" for name, (summary, _, _) in sorted(COMMANDS.items())]
     return "\n".join(lines) + "\n"
 

@@ -52,7 +52,7 @@ def run_init(ctx: InitContext) -> None:
             hooks_module.run_hooks(plan.config, "createContainer", hooks_module.hook_state(
                 ctx.container_id, "creating", tracer.host_pid or 0, plan.bundle,
                 plan.config.get("annotations")), tracer)
-    rootfs.pivot(plan.rootfs, tracer, ctx.no_pivot)
+    rootfs.pivot(plan.rootfs, tracer, ctx.no_pivot, host_namespace="mount" not in plan.kinds)
     rootfs.apply_root_propagation(plan.rootfs_propagation, tracer)
     if not proc.cwd.startswith("/proc/"):
         # runc creates a missing cwd; inside the new root (and before it turns read-only)

@@ -71,6 +71,9 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     tracer = Tracer(None)
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
+        if "mount" not in made_plan.kinds:
+            from runtime import host_mounts
+            host_mounts.note(directory, rootfs)  # before anything is mounted
         from runtime.cgroups import manager as cgroups
         from runtime.cgroups import warm
         from runtime.cgroups.detect import detect
@@ -208,6 +211,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             cgroups.teardown(directory)
         except RuntimeFailure:
             pass  # the original error matters more
+        from runtime import host_mounts
+        host_mounts.release(directory)
         store.remove_dir(container_id)
         raise
     finally:
