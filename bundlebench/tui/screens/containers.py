@@ -69,6 +69,8 @@ field of the launched config behind it, and the transitions since. Logs (o) show
 the chosen container wrote, running or stopped, attached or not: F pauses and follows
 again, / finds, n and N go to the next and previous match, ctrl+s saves it to a file.
 """
+    # The layout changes at these widths: see containers.tcss.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (200, "-wider")]
     BINDINGS = [
         Binding("l", "launch", "Launch…", id="containers.launch",
                 tooltip="Validate the config and launch it (asks how)"),
