@@ -164,14 +164,6 @@ def test_duplicate_namespace(rt) -> None:
     assert_refused(rt, rt("create", "-b", str(rt.bundle(config=config)), cid), cid, "twice")
 
 
-def test_missing_mount_namespace(rt) -> None:
-    cid = rt.new_id()
-    config = rt.config(["true"])
-    config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"]
-                                     if ns["type"] != "mount"]
-    assert_refused(rt, rt("create", "-b", str(rt.bundle(config=config)), cid), cid, "mount")
-
-
 def test_terminal_without_console_socket(rt) -> None:
     cid = rt.new_id()
     config = rt.config(["true"])
