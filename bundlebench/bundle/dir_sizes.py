@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from bundlebench.bundle.rootfs import Rootfs, RootfsError, join
+from bundlebench.bundle.walk import counted_before
 
 PROGRESS_EVERY = 1024  # entries between progress calls and looks at ``cancel``
 
@@ -66,11 +67,8 @@ def subtree_sizes(
                             parent_of[path] = current
                             pending.append(path)
                         continue
-                    if info.st_nlink > 1:
-                        key = (info.st_dev, info.st_ino)
-                        if key in seen:
-                            continue
-                        seen.add(key)
+                    if counted_before(info, seen):
+                        continue
                     total += info.st_size
         except OSError:
             pass

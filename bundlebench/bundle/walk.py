@@ -33,6 +33,17 @@ class SizeProgress:
     done: bool = False
 
 
+def counted_before(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
+    """Whether a hard-linked file was already counted in this walk (then skip it)."""
+    if info.st_nlink < 2:
+        return False
+    key = (info.st_dev, info.st_ino)
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
+
+
 def directory_size(
     rootfs: Rootfs, path: str = "/", cancel: threading.Event | None = None
 ) -> Iterator[SizeProgress]:
@@ -48,11 +59,8 @@ def directory_size(
         if stat.S_ISDIR(info.st_mode):
             progress.disk_bytes += info.st_blocks * 512
             continue
-        if info.st_nlink > 1:
-            key = (info.st_dev, info.st_ino)
-            if key in seen:
-                continue
-            seen.add(key)
+        if counted_before(info, seen):
+            continue
         progress.files += 1
         progress.bytes += info.st_size
         progress.disk_bytes += info.st_blocks * 512
