@@ -107,6 +107,8 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
         self.attached_id: str | None = None
         self._select_next: str | None = None
         self._execs = 0
+        self._polls = 0  # listings started, and the newest one shown: an older one may
+        self._shown_poll = 0  # finish after a newer one
         self._messages: deque[Text] = deque(maxlen=MESSAGES_SHOWN)
 
     # -- where things are ---------------------------------------------------------------
@@ -165,18 +167,25 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
 
     def poll(self) -> None:
         """Read the container list again, off the event loop."""
-        self._poll()
+        self._polls += 1
+        self._poll(self._polls)
 
     @work(thread=True, exclusive=True, group="containers-poll", exit_on_error=False)
-    def _poll(self) -> None:
+    def _poll(self, poll: int) -> None:
         try:
             rows = self.list_containers()
         except Exception as error:  # noqa: BLE001 - one sentence, the screen goes on
             self.app.call_from_thread(self.say, f"cannot list containers: {error}", "error")
             return
-        self.app.call_from_thread(self._listed, rows)
+        self.app.call_from_thread(self._listed, rows, poll)
 
-    def _listed(self, rows: list[ContainerRow]) -> None:
+    def _listed(self, rows: list[ContainerRow], poll: int | None = None) -> None:
+        # A thread worker runs to its end even when a newer poll replaced it: a listing
+        # older than one shown would show a paused container running again.
+        if poll is not None:
+            if poll < self._shown_poll:
+                return
+            self._shown_poll = poll
         before = self.selected
         self.table.update_rows(rows)
         if self.attached_id and self.attached_id not in self.table.rows_by_id:

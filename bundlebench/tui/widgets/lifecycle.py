@@ -112,6 +112,8 @@ class LifecycleView(Vertical):
         self.transitions: list[tuple[str, str]] = []
         self.container_id: str | None = None
         self.status: str | None = None
+        self._loads = 0  # loads started, and the newest one shown: an older one may
+        self._shown_load = 0  # finish after a newer one
 
     def compose(self) -> ComposeResult:
         yield Static("Select a container to see how the runtime set it up.",
@@ -139,18 +141,23 @@ class LifecycleView(Vertical):
         """Load the trace and transitions of ``container_id`` (None: clear)."""
         self.container_id = container_id
         self.status = status
+        self._loads += 1
         if container_id is None:
+            self._shown_load = self._loads
             self.show_lifecycle(Lifecycle())
             return
-        self._load(root, container_id, status)
+        self._load(root, container_id, status, self._loads)
 
     @work(thread=True, exclusive=True, group="lifecycle", exit_on_error=False)
-    def _load(self, root: str, container_id: str, status: str | None) -> None:
+    def _load(self, root: str, container_id: str, status: str | None, load: int) -> None:
         lifecycle = read_lifecycle(root, container_id, status)
-        self.app.call_from_thread(self._loaded, container_id, lifecycle)
+        self.app.call_from_thread(self._loaded, load, container_id, lifecycle)
 
-    def _loaded(self, container_id: str, lifecycle: Lifecycle) -> None:
-        if container_id == self.container_id:  # not another container chosen meanwhile
+    def _loaded(self, load: int, container_id: str, lifecycle: Lifecycle) -> None:
+        # A thread worker runs to its end even when a newer load replaced it: a reading
+        # older than one shown would undo "paused" with a slow read of "running".
+        if load >= self._shown_load and container_id == self.container_id:
+            self._shown_load = load
             self.show_lifecycle(lifecycle)
 
     def show_lifecycle(self, lifecycle: Lifecycle) -> None:
