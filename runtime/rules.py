@@ -107,6 +107,9 @@ def config_rules(config: dict[str, Any], bundle: str, rootless: bool
         from runtime import hooks
         for kind in hooks.HOOK_KINDS:
             yield f"/hooks/{kind}", False, _bound(hooks.hooks_of, config, kind)
+    if isinstance(linux.get("seccomp"), dict):
+        from runtime.seccomp.plan import check_listener
+        yield "/linux/seccomp/listenerPath", False, _bound(check_listener, linux["seccomp"])
 
 
 def _needs_proc(config: dict[str, Any]) -> None:

@@ -21,12 +21,15 @@ from runtime.seccomp.plan import (  # noqa: F401 - the package's face
     _LISTENER_ONLY_FLAGS,
     ACTION_VALUES,
     FLAG_VALUES,
+    NEW_LISTENER,
+    NOTIFY,
     OPERATOR_VALUES,
     Condition,
     Plan,
     Rule,
     action_value,
     arch_name,
+    check_listener,
     conditions_of,
     plan,
 )
@@ -58,6 +61,7 @@ def prepare(config: dict[str, Any], tracer: Tracer = NULL_TRACER,
             _cache_write(path, program)
     else:
         tracer.emit("seccomp", f"<{program.rules} rules from the BPF cache>")
+    program.listener, program.metadata = filter_plan.listener, filter_plan.metadata
     program.prepare()
     return program
 
@@ -115,9 +119,19 @@ def features() -> dict[str, Any]:
         return {"enabled": False}
     return {
         "enabled": True,
-        "actions": [a for a in SECCOMP_ACTIONS if a != "SCMP_ACT_NOTIFY"],
+        "actions": list(SECCOMP_ACTIONS),  # SCMP_ACT_NOTIFY with linux.seccomp.listenerPath
         "operators": list(SECCOMP_OPERATORS),
         "archs": list(SECCOMP_ARCHES),
         "knownFlags": list(FLAG_VALUES),
-        "supportedFlags": [f for f in FLAG_VALUES if not FLAG_VALUES[f] & _LISTENER_ONLY_FLAGS],
+        "supportedFlags": [f for f in FLAG_VALUES
+                           if not FLAG_VALUES[f] & _LISTENER_ONLY_FLAGS or _kernel_at_least(5, 19)],
     }
+
+
+def _kernel_at_least(major: int, minor: int) -> bool:
+    """WAIT_KILLABLE_RECV (applied with a listener) came in Linux 5.19."""
+    parts = os.uname().release.split(".")[:2]
+    try:
+        return (int(parts[0]), int(parts[1].split("-")[0])) >= (major, minor)
+    except (ValueError, IndexError):
+        return False

@@ -36,9 +36,14 @@ FLAG_VALUES: dict[str, int] = {
     "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
     "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32,
 }
-# Only meaningful together with a notify listener, which we refuse; the kernel rejects
-# it alone with EINVAL.
+# Only meaningful together with a notify listener; the kernel rejects it alone (EINVAL).
 _LISTENER_ONLY_FLAGS = FLAG_VALUES["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
+# Not a config flag: set when a rule notifies, so that seccomp(2) returns the notify fd.
+NEW_LISTENER = 8  # SECCOMP_FILTER_FLAG_NEW_LISTENER
+NOTIFY = "SCMP_ACT_NOTIFY"
+# The init hands the notify fd to the runtime with these: notified, they would wait for a
+# listener that cannot have the fd yet.
+_HANDOVER_SYSCALLS = ("write", "sendmsg")
 
 MAX_ARGS = 6
 _U64 = (1 << 64) - 1
@@ -94,6 +99,40 @@ class Plan:
         self.flags = 0
         self.rules: list[Rule] = []
         self.ignored_flags: list[str] = []
+        self.listener: str | None = None  # listenerPath, when a rule notifies
+        self.metadata = ""  # listenerMetadata
+
+
+def check_listener(seccomp: dict[str, Any]) -> None:
+    """SCMP_ACT_NOTIFY and listenerPath come together (pure: a cheap rule of create)."""
+    if not isinstance(seccomp, dict):
+        return
+    where = "/linux/seccomp/listenerPath"
+    if seccomp.get("defaultAction") == NOTIFY:
+        raise RuntimeFailure("linux.seccomp.defaultAction cannot be SCMP_ACT_NOTIFY, which "
+                             "would stop the runtime's own calls until the listener answers: "
+                             "use it on rules for chosen syscalls",
+                             pointer="/linux/seccomp/defaultAction")
+    notified = [(i, entry) for i, entry in enumerate(seccomp.get("syscalls") or [])
+                if isinstance(entry, dict) and entry.get("action") == NOTIFY]
+    path = seccomp.get("listenerPath")
+    if notified and not path:
+        raise RuntimeFailure(f"linux.seccomp.syscalls[{notified[0][0]}] is SCMP_ACT_NOTIFY "
+                             "but linux.seccomp.listenerPath is not set: set it to the unix "
+                             "socket of the seccomp agent", pointer=where)
+    if path and not notified:
+        raise RuntimeFailure("linux.seccomp.listenerPath is set but no linux.seccomp.syscalls "
+                             "rule is SCMP_ACT_NOTIFY: add one or remove listenerPath",
+                             pointer=where)
+    for i, entry in notified:
+        names = entry.get("names")
+        for name in _HANDOVER_SYSCALLS:
+            if isinstance(names, list) and name in names:
+                raise RuntimeFailure(
+                    f"linux.seccomp.syscalls[{i}]: SCMP_ACT_NOTIFY cannot be used for "
+                    f"{name}, which the runtime needs to hand the notify fd to the "
+                    "listener: use another action for it",
+                    pointer=f"/linux/seccomp/syscalls/{i}/names")
 
 
 def action_value(name: Any, errno_ret: Any, where: str) -> int:
@@ -101,9 +140,6 @@ def action_value(name: Any, errno_ret: Any, where: str) -> int:
     if name not in SECCOMP_ACTIONS:
         raise RuntimeFailure(f"{where}: {name!r} is not a seccomp action: use one of "
                              f"{', '.join(SECCOMP_ACTIONS)}")
-    if name == "SCMP_ACT_NOTIFY":
-        raise RuntimeFailure(f"{where}: SCMP_ACT_NOTIFY (linux.seccomp.listenerPath) is not "
-                             "supported by bundlebench-runtime: use another action")
     value = ACTION_VALUES[name]
     if name in _WITH_DATA:
         ret = EPERM if errno_ret is None else errno_ret
@@ -162,10 +198,12 @@ def plan(seccomp: dict[str, Any]) -> Plan:
         raise RuntimeFailure("linux.seccomp must be an object")
     default = action_value(seccomp.get("defaultAction"), seccomp.get("defaultErrnoRet"),
                            "linux.seccomp.defaultAction")
-    if seccomp.get("listenerPath"):
-        raise RuntimeFailure("linux.seccomp.listenerPath: seccomp user notification is not "
-                             "supported by bundlebench-runtime: remove it and SCMP_ACT_NOTIFY")
+    check_listener(seccomp)
     result = Plan(default)
+    if seccomp.get("listenerPath"):
+        result.listener = seccomp["listenerPath"]
+        result.metadata = seccomp.get("listenerMetadata") or ""
+        result.flags |= NEW_LISTENER
     for i, name in enumerate(seccomp.get("architectures") or []):
         token = arch_name(name, f"linux.seccomp.architectures[{i}]")
         if token not in result.arches:
@@ -174,7 +212,7 @@ def plan(seccomp: dict[str, Any]) -> Plan:
         if name not in FLAG_VALUES:
             raise RuntimeFailure(f"linux.seccomp.flags[{i}]: {name!r} is not one of "
                                  f"{', '.join(FLAG_VALUES)}")
-        if FLAG_VALUES[name] & _LISTENER_ONLY_FLAGS:
+        if FLAG_VALUES[name] & _LISTENER_ONLY_FLAGS and result.listener is None:
             result.ignored_flags.append(name)
         else:
             result.flags |= FLAG_VALUES[name]

@@ -478,7 +478,18 @@ RULES = [
           put(SEC, {**ALLOW, "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]}),
           put(SEC, {**ALLOW, "listenerPath": "/run/agent.sock",
                     "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]}),
-          SEC + "/syscalls"),
+          SEC + "/listenerPath"),
+    _rule("seccomp-notify-write",
+          put(SEC, {**ALLOW, "listenerPath": "/run/agent.sock",
+                    "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]}),
+          put(SEC, {**ALLOW, "listenerPath": "/run/agent.sock",
+                    "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}),
+          SEC + "/syscalls/0/names"),
+    _rule("seccomp-listener-without-notify",
+          put(SEC, {**ALLOW, "listenerPath": "/run/agent.sock"}),
+          put(SEC, {**ALLOW, "listenerPath": "/run/agent.sock",
+                    "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]}),
+          SEC + "/listenerPath"),
 ]
 
 
