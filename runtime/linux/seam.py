@@ -141,8 +141,9 @@ class Kernel:
     def umask(self, mask: int) -> int:
         return os.umask(mask)
 
-    def seccomp_load(self, program: Any) -> None:
-        program.load()
+    def seccomp_load(self, program: Any) -> int:
+        """The filter installed; its notify fd when it has a listener (else 0)."""
+        return program.load()
 
     def reset_signals(self) -> None:
         """Python ignores SIGPIPE and SIGXFSZ; an ignored signal would survive execve."""
@@ -210,7 +211,7 @@ class Recording(Kernel):
             self.calls.append((name, args))
             if name == "fork":
                 return self.fork_returns
-            if name in ("exec_helper", "open", "ioctl_int", "fsmount_new"):
+            if name in ("exec_helper", "open", "ioctl_int", "fsmount_new", "seccomp_load"):
                 return -1
             return 0 if name in ("prctl", "umask") else None
         return record
@@ -280,7 +281,8 @@ def describe(name: str, args: tuple[Any, ...]) -> str:
     if name == "seccomp_load":
         program = args[0]
         return (f"seccomp(SECCOMP_SET_MODE_FILTER, {program.flags:#x}, <{program.rules} rules, "
-                f"{program.instructions} BPF instructions>)")
+                f"{program.instructions} BPF instructions>)"
+                + (" -> notify fd" if getattr(program, "notify", False) else ""))
     if name == "close_from":
         return f"close_range({args[0]}, ~0) keeping <fd {args[1]}>" if len(args) > 1 \
             and args[1] >= 0 else f"close_range({args[0]}, ~0)"

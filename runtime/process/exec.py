@@ -120,9 +120,10 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
         # The container's seccomp profile binds every process in it (as with runc).
         security = prepare_security(state.config or {"process": proc}, proc, store, tracer,
                                     sysctl=False)
-        channel = Channel(with_fds=terminal)
+        notify = security.seccomp is not None and security.seccomp.notify
+        channel = Channel(with_fds=terminal or notify)
         seam.kernel().prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
-        preload(terminal, {"process": proc})
+        preload(terminal, {"process": proc}, notify=notify)
         tracer.flush()
         stage1 = seam.kernel().fork()
         if stage1 == 0:
@@ -138,7 +139,12 @@ def exec_process(store: st.StateStore, container_id: str, proc: dict[str, Any], 
             master = fd
             if not detach and not proc.get("consoleSize"):
                 size_like_caller(fd)
-        ready = msg.drive(channel, on_pid=take_pid, on_pty=take_pty, gone="")
+        def to_listener(fd: int) -> None:
+            from runtime.seccomp import listener
+            from runtime.status import state_dict
+            listener.hand_over(security.seccomp, fd, pid, state_dict(store, container_id))
+        ready = msg.drive(channel, on_pid=take_pid, on_pty=take_pty,
+                          on_seccomp=to_listener if notify else None, gone="")
         os.waitpid(stage1, 0)
         stage1 = -1
         if not ready or pid < 0:

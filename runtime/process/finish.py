@@ -51,7 +51,7 @@ def finish_process(proc: ProcessPlan, tracer: Tracer, *, setgroups_allowed: bool
     setup.set_oom_score_adj(proc.oom_score_adj, tracer)
     if security.seccomp is not None and not nnp:
         # Without no_new_privs loading needs CAP_SYS_ADMIN, which the user switch drops.
-        k.seccomp_load(security.seccomp)
+        _load(k, security.seccomp, channel, tracer)
     caps = proc.capabilities
     # The bounding set needs CAP_SETPCAP, which the switch to a non-root user drops;
     # KEEPCAPS keeps the permitted set across that switch, for capset to narrow after it.
@@ -73,9 +73,13 @@ def finish_process(proc: ProcessPlan, tracer: Tracer, *, setgroups_allowed: bool
             os.set_inheritable(fd, True)
         except OSError:
             pass
+    program = security.seccomp if nnp else None
+    if program is not None and program.notify:
+        # Its fd goes to P over the channel, which closes at `ready`: load it before.
+        _load(k, program, channel, tracer)
+        program = None
     tracer.flush()  # before_exec may block until `start`: the trace is complete meanwhile
     before_exec()
-    program = security.seccomp if nnp else None
     if security.labels:
         from runtime import lsm
         try:
@@ -104,3 +108,21 @@ def finish_process(proc: ProcessPlan, tracer: Tracer, *, setgroups_allowed: bool
     except OSError as exc:
         os.write(2, f"bundlebench-runtime: exec {path}: {exc.strerror}\n".encode())
         os._exit(127)
+
+
+def _load(k: Any, program: Any, channel: Channel, tracer: Tracer) -> None:
+    """Load the filter; one with a listener gives its notify fd to P at once: from the load
+    on, a notified syscall of this process waits until the listener has that fd."""
+    fd = k.seccomp_load(program)
+    if not program.notify:
+        return
+    from runtime.process.messages import OK, SECCOMP
+    try:
+        reply = tracer.call("seccomp_notify", f"sendmsg(<setup socket>, SCM_RIGHTS "
+                            f"[<notify fd {fd}>]) -> P -> linux.seccomp.listenerPath",
+                            channel.send_fd, fd, SECCOMP)
+    finally:
+        if fd >= 0:
+            os.close(fd)  # the listener holds it now; the container must not
+    if reply != OK:
+        raise RuntimeFailure("the runtime did not hand the seccomp notify fd to the listener")

@@ -1,7 +1,8 @@
 """The messages between P and its setup children, and the channel that carries them.
 
 The messages: one line child -> P over a pipe, one reply line P -> child; with a terminal
-a socketpair carries the pty master by SCM_RIGHTS.
+or a seccomp listener a socketpair carries the fd (pty master, seccomp notify fd) by
+SCM_RIGHTS.
 
     message   from            to   payload         P does, then replies
     userns    stage 1         P    -               writes uid_map/gid_map     -> ok
@@ -9,6 +10,9 @@ a socketpair carries the pty master by SCM_RIGHTS.
                                                    saves state.json           -> cgroup (*)
     hooks     init            P    host pid        runs prestart, createRuntime -> ok
     pty       init, exec      P    the master fd   sizes the terminal         -> ok
+    seccomp   init, exec      P    the notify fd   sends it with the container's state to
+                                                   linux.seccomp.listenerPath, closes it
+                                                   (after `pid`: held until then) -> ok
     ready     init, exec      P    -               (the init now blocks on exec.fifo)
     error     any child       P    one sentence    fails create with it
 
@@ -31,6 +35,7 @@ USERNS = "userns"   # stage 1 -> P: write my id maps
 PID = "pid"         # stage 1 or exec -> P: the process that will exec has this pid
 HOOKS = "hooks"     # init -> P: run prestart and createRuntime now
 PTY = "pty"         # init or exec -> P: the pty master follows over the socket
+SECCOMP = "seccomp" # init or exec -> P: the seccomp notify fd follows over the socket
 READY = "ready"     # init or exec -> P: set up, about to wait for start
 ERROR = "error"     # any child -> P: setup failed, this is why
 
@@ -86,12 +91,13 @@ class Channel:
         line, _, self._reply_buf = self._reply_buf.partition(b"\n")
         return line.decode(errors="replace").strip()
 
-    def send_fd(self, fd: int) -> None:
+    def send_fd(self, fd: int, kind: str = PTY) -> str:
+        """fd over the socket, then the message; returns P's reply once it is done with
+        it (the pty sized, the notify fd with the listener): nothing may run before."""
         import socket
-        socket.send_fds(self.sock_child, [b"pty"], [fd])
-        self.send(PTY)
-        # Wait until the parent has sized the terminal: the process must not start first.
-        self.wait_reply()
+        socket.send_fds(self.sock_child, [kind.encode()], [fd])
+        self.send(kind)
+        return self.wait_reply()
 
     # --- parent --------------------------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -112,7 +118,7 @@ class Channel:
         import socket
         _, fds, _, _ = socket.recv_fds(self.sock_parent, 16, 1)
         if not fds:
-            raise OSError("no pty master received")
+            raise OSError("no fd received over the setup socket")
         os.set_inheritable(fds[0], False)
         return fds[0]
 
@@ -163,34 +169,49 @@ def report_failure(channel: Channel, exc: BaseException,
 
 def drive(channel: Channel, *, on_pid: Callable[[int], None],
           on_pty: Callable[[int], None] | None = None,
+          on_seccomp: Callable[[int], None] | None = None,
           answers: dict[str, Callable[[str], str]] | None = None, gone: str) -> bool:
     """P's one loop over the setup children's messages, until the process that will exec
     has said `ready` and stage 1 has told its pid (in either order).
 
-    on_pid and on_pty (the master fd, then `ok` goes back) handle those two; answers maps
-    the stage's own requests (userns, hooks) to the reply they get; `error` raises the
-    child's sentence. When every child end closes before that, raises `gone` (or, when
-    gone is empty, returns False for the caller to judge)."""
+    on_pid, on_pty and on_seccomp (the fd, which drive closes after it; then `ok` goes
+    back) handle those; answers maps the stage's own requests (userns, hooks) to the reply
+    they get; `error` raises the child's sentence. When every child end closes before
+    that, raises `gone` (or, when gone is empty, returns False for the caller to judge)."""
     ready = have_pid = False
-    while not (ready and have_pid):
-        message = channel.recv()
-        if message is None:
-            if gone:
-                raise RuntimeFailure(gone)
-            return False
-        kind, payload = message
-        if kind == PID:
-            on_pid(int(payload))
-            have_pid = True
-        elif kind == PTY and on_pty is not None:
-            on_pty(channel.recv_fd())
-            channel.reply(OK)
-        elif kind == READY:
-            ready = True
-        elif kind == ERROR:
-            raise RuntimeFailure(payload)
-        elif answers and kind in answers:
-            channel.reply(answers[kind](payload))
-        else:
-            raise RuntimeFailure(f"container setup failed: unexpected message {kind!r}")
+    held = -1  # a notify fd that came before the pid: the listener's state needs the pid
+    try:
+        while not (ready and have_pid):
+            message = channel.recv()
+            if message is None:
+                if gone:
+                    raise RuntimeFailure(gone)
+                return False
+            kind, payload = message
+            if kind == PID:
+                on_pid(int(payload))
+                have_pid = True
+            elif kind == PTY and on_pty is not None:
+                on_pty(channel.recv_fd())
+                channel.reply(OK)
+            elif kind == SECCOMP and on_seccomp is not None:
+                held = channel.recv_fd()
+            elif kind == READY:
+                ready = True
+            elif kind == ERROR:
+                raise RuntimeFailure(payload)
+            elif answers and kind in answers:
+                channel.reply(answers[kind](payload))
+            else:
+                raise RuntimeFailure(f"container setup failed: unexpected message {kind!r}")
+            if held >= 0 and have_pid and on_seccomp is not None:
+                fd, held = held, -1
+                try:
+                    on_seccomp(fd)
+                finally:
+                    os.close(fd)
+                channel.reply(OK)
+    finally:
+        if held >= 0:
+            os.close(held)
     return True

@@ -113,11 +113,12 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             os.umask(old_umask)
         fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
         security = prepare_security(config, process, store, tracer)
-        channel = Channel(with_fds=terminal)
+        notify = security.seccomp is not None and security.seccomp.notify
+        channel = Channel(with_fds=terminal or notify)
         seam.kernel().prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         # Import before fork: after setns/unshare(user) or pivot_root the interpreter may no
         # longer reach its own modules (e.g. a mapped uid cannot read /root).
-        preload(terminal, config)
+        preload(terminal, config, notify=notify)
         ctx = InitContext(made_plan, ns_plan, ns_fds, channel, tracer, fifo_fd, no_pivot,
                           preserve_fds, container_id, lock_fd)
         ctx.security = security
@@ -171,6 +172,13 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             if foreground and not process.get("consoleSize"):
                 size_like_caller(fd)
 
+        def on_seccomp(fd: int) -> None:
+            from runtime.seccomp import listener
+            from runtime.status import state_dict
+            # As runc: the listener hears of the container while create still runs.
+            document = {**state_dict(store, container_id), "status": st.CREATING}
+            listener.hand_over(security.seccomp, fd, init_pid, document)
+
         def userns(_payload: str) -> str:
             _write_id_maps(stage1, config, rootless, tracer)
             return msg.OK
@@ -180,6 +188,7 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             return msg.OK
 
         msg.drive(channel, on_pid=on_pid, on_pty=on_pty,
+                  on_seccomp=on_seccomp if notify else None,
                   answers={msg.USERNS: userns, msg.HOOKS: hooks},
                   gone="container setup failed: its process exited without a reason "
                        "(see the trace)")

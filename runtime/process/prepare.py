@@ -70,7 +70,8 @@ class InitContext:
         self.join_in_child = True
 
 
-def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
+def preload(terminal: bool, config: dict[str, Any] | None = None, *,
+            notify: bool = False) -> None:
     """Import now what the process needs after pivot_root/chroot, when the host's modules
     are out of reach. Only what config asks for: each import costs start time."""
     import _signal  # noqa: F401
@@ -80,6 +81,8 @@ def preload(terminal: bool, config: dict[str, Any] | None = None) -> None:
     from runtime import capabilities, rootfs  # noqa: F401
     from runtime.linux import sealed_exec  # noqa: F401
     from runtime.process import finish, setup  # noqa: F401
+    if notify:  # the notify fd goes to P by SCM_RIGHTS
+        import socket  # noqa: F401
     if terminal:
         import fcntl  # noqa: F401
         import socket  # noqa: F401

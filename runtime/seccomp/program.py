@@ -12,6 +12,7 @@ from runtime.seccomp.plan import (
     _SECCOMP_MODE_FILTER,
     _SECCOMP_SET_MODE_FILTER,
     _SYS_SECCOMP,
+    NEW_LISTENER,
     Plan,
 )
 from runtime.trace import NULL_TRACER, Tracer
@@ -73,11 +74,18 @@ class Program:
         self.rules = rules
         self.skipped_syscalls: list[str] = []
         self.skipped_arches: list[str] = []
+        self.listener: str | None = None  # listenerPath, for a filter that notifies
+        self.metadata = ""
         self._prog: Any = None
 
     @property
     def instructions(self) -> int:
         return len(self.bpf) // 8
+
+    @property
+    def notify(self) -> bool:
+        """Whether load() returns a notify fd for the listener (a rule is SCMP_ACT_NOTIFY)."""
+        return bool(self.flags & NEW_LISTENER)
 
     def prepare(self) -> None:
         """Build the sock_fprog now, so load() does nothing but the syscall."""
@@ -93,12 +101,13 @@ class Program:
         prog = SockFprog(self.instructions, ctypes.cast(buffer, ctypes.c_void_p))
         self._prog = (prog, buffer, libc, ctypes)
 
-    def load(self, tracer: Tracer = NULL_TRACER) -> None:
-        """Install the filter on this thread (needs no_new_privs or CAP_SYS_ADMIN)."""
+    def load(self, tracer: Tracer = NULL_TRACER) -> int:
+        """Install the filter on this thread (needs no_new_privs or CAP_SYS_ADMIN); the
+        notify fd (close-on-exec) when the filter has a listener, else 0."""
         self.prepare()
         prog, _buffer, libc, ctypes = self._prog
 
-        def install() -> None:
+        def install() -> int:
             if self.flags:
                 number = _SYS_SECCOMP.get(os.uname().machine)
                 if number is None:
@@ -113,8 +122,9 @@ class Program:
             if rc < 0:
                 err = ctypes.get_errno()
                 raise OSError(err, os.strerror(err))
+            return rc
         try:
-            tracer.call("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {self.flags:#x}, "
+            return tracer.call("seccomp", f"seccomp(SECCOMP_SET_MODE_FILTER, {self.flags:#x}, "
                         f"<{self.rules} rules, {self.instructions} BPF instructions>)", install)
         except OSError as exc:
             hint = ""

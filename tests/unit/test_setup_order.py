@@ -32,7 +32,7 @@ def kernel():
 class FakeSeccomp:
     """A compiled filter as finish_process sees it (loaded through the seam)."""
 
-    flags, rules, instructions = 0, 3, 12
+    flags, rules, instructions, notify = 0, 3, 12, False
 
 
 class Security:
