@@ -53,6 +53,9 @@ def prepare(config: dict[str, Any], tracer: Tracer = NULL_TRACER,
     if seccomp is None:
         return None
     filter_plan = plan(seccomp)
+    if filter_plan.listener is not None:
+        from runtime.seccomp import listener
+        listener.check_present(filter_plan.listener)
     path = _cache_path(seccomp, cache_dir) if cache_dir else None
     program = _cache_read(path, filter_plan) if path else None
     if program is None:

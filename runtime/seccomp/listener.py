@@ -24,6 +24,25 @@ def process_state(pid: int, metadata: str, state: dict[str, Any]) -> dict[str, A
             "metadata": metadata, "state": state}
 
 
+def check_present(path: str) -> None:
+    """Refuse, before any fork, a listenerPath where no socket is (validate says it too);
+    whether someone listens there shows only when P connects."""
+    import os
+    import stat
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise _failure("cannot connect to the seccomp listener at", path,
+                       exc.strerror or str(exc)) from None
+    if not stat.S_ISSOCK(mode):
+        raise _failure("cannot connect to the seccomp listener at", path, "it is not a socket")
+
+
+def _failure(what: str, path: str, why: str) -> RuntimeFailure:
+    return RuntimeFailure(f"{what} {path}: {why}", pointer="/linux/seccomp/listenerPath",
+                          host=True)
+
+
 def send(path: str, fd: int, document: dict[str, Any]) -> None:
     """Connect to the listener, send document with fd, close; RuntimeFailure says why not."""
     import socket
@@ -36,15 +55,13 @@ def send(path: str, fd: int, document: dict[str, Any]) -> None:
         try:
             sock.connect(path)
         except OSError as exc:
-            raise RuntimeFailure(f"cannot connect to the seccomp listener at {path}: "
-                                 f"{exc.strerror or exc}",
-                                 pointer="/linux/seccomp/listenerPath") from None
+            raise _failure("cannot connect to the seccomp listener at", path,
+                           exc.strerror or str(exc)) from None
         try:
             socket.send_fds(sock, [payload], [fd])
         except OSError as exc:
-            raise RuntimeFailure(f"cannot send the seccomp notify fd to the listener at "
-                                 f"{path}: {exc.strerror or exc}",
-                                 pointer="/linux/seccomp/listenerPath") from None
+            raise _failure("cannot send the seccomp notify fd to the listener at", path,
+                           exc.strerror or str(exc)) from None
     finally:
         sock.close()
 

@@ -175,18 +175,41 @@ def test_exec_hands_its_own_notify_fd_to_the_agent(rt, agent_path: Path) -> None
     assert steps.count("seccomp_notify") == 2
 
 
-def test_an_unreachable_listener_fails_create_and_leaves_nothing(rt, tmp_path: Path) -> None:
-    missing = tmp_path / "nobody-listens.sock"
-    config = _notify_mkdir(rt, ["true"], missing)
-    cid = rt.new_id()
-    result = rt("create", "-b", str(rt.bundle(config=config)), cid)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert f"cannot connect to the seccomp listener at {missing}: " in lines[0]
+def _assert_nothing_left(rt, cid: str) -> None:
     assert not (rt.root / cid).exists()
     assert rt("state", cid).returncode != 0
     assert not [path for path in _bundlebench_cgroups() if os.path.basename(path) == cid]
     with open("/proc/self/mountinfo") as handle:
         assert cid not in handle.read()
-    assert not _rooted_in([rt.rootfs])  # the init was killed and reaped
+    assert not _rooted_in([rt.rootfs])  # no init lives on
+
+
+def _create_fails(rt, config: dict[str, Any]) -> tuple[str, str]:
+    cid = rt.new_id()
+    result = rt("create", "-b", str(rt.bundle(config=config)), cid)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return cid, lines[0]
+
+
+def test_no_socket_at_listener_path_is_refused_before_the_fork(rt, tmp_path: Path) -> None:
+    missing = tmp_path / "nobody-listens.sock"
+    cid, sentence = _create_fails(rt, _notify_mkdir(rt, ["true"], missing))
+    assert f"cannot connect to the seccomp listener at {missing}: No such file" in sentence
+    _assert_nothing_left(rt, cid)
+
+
+def test_a_listener_that_refuses_the_connection_fails_create_cleanly(rt, tmp_path: Path
+                                                                     ) -> None:
+    """The socket is there but nobody listens: the init has loaded its filter and waits
+    for P, which cannot connect; the init is killed and everything removed."""
+    path = tmp_path / "closed.sock"
+    bound = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    bound.bind(str(path))  # bound, never listening: connect() is refused
+    try:
+        cid, sentence = _create_fails(rt, _notify_mkdir(rt, ["true"], path))
+    finally:
+        bound.close()
+    assert f"cannot connect to the seccomp listener at {path}: Connection refused" in sentence
+    _assert_nothing_left(rt, cid)

@@ -84,6 +84,16 @@ EDGE_CASES: dict[str, Any] = {
         "defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["no_such_syscall_xyz"], "action": "SCMP_ACT_ERRNO"}]}),
     "seccomp bad action": lambda c: _set(c, ("linux", "seccomp"), {"defaultAction": "NOPE"}),
+    "notify listener missing": lambda c: _set(c, ("linux", "seccomp"), {
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/no-such-agent.sock",
+        "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_NOTIFY"}]}),
+    "listener without notify": lambda c: _set(c, ("linux", "seccomp"), {
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/no-such-agent.sock"}),
+    "notify default action": lambda c: _set(c, ("linux", "seccomp"), {
+        "defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/no-such-agent.sock"}),
+    "notify on write": lambda c: _set(c, ("linux", "seccomp"), {
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/no-such-agent.sock",
+        "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]}),
     "apparmor profile": lambda c: _set(c, ("process", "apparmorProfile"), "bb-test-profile"),
     "memory limit": lambda c: _set(c, ("linux", "resources"), {"memory": {"limit": 64 << 20}}),
     "pids limit": lambda c: _set(c, ("linux", "resources"), {"pids": {"limit": 50}}),

@@ -227,3 +227,14 @@ def test_an_unreachable_listener_is_one_sentence(tmp_path: Path) -> None:
         listener.send(path, 0, listener.process_state(1, "", {}))
     assert str(caught.value).startswith(f"cannot connect to the seccomp listener at {path}: ")
     assert caught.value.pointer == "/linux/seccomp/listenerPath"
+
+
+def test_no_socket_at_listener_path_is_a_host_refusal(tmp_path: Path) -> None:
+    regular = tmp_path / "file"
+    regular.write_text("")
+    for path, why in ((tmp_path / "none", "No such file or directory"),
+                      (regular, "it is not a socket")):
+        with pytest.raises(RuntimeFailure, match=why) as caught:
+            listener.check_present(str(path))
+        assert caught.value.host and str(caught.value).startswith(
+            f"cannot connect to the seccomp listener at {path}: ")
