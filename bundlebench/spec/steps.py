@@ -143,6 +143,12 @@ _DOCS = (
             "A BPF program that the kernel runs on every system call of the container: the "
             "config's syscall rules compiled and installed, last, just before exec.",
             "/linux/seccomp"),
+    StepDoc("seccomp_notify", "Seccomp listener",
+            "The filter has SCMP_ACT_NOTIFY rules, so loading it gave a notify fd. Right "
+            "after the load the process handed that fd to the runtime, which sent it with "
+            "the container's state to the agent at listenerPath: from then on the agent "
+            "answers the notified system calls, which wait until it does.",
+            "/linux/seccomp/listenerPath"),
     StepDoc("hook", "Hook",
             "A program from the config's hooks ran at this point of the lifecycle, with the "
             "container's state on its standard input.",
