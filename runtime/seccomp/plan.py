@@ -40,6 +40,8 @@ FLAG_VALUES: dict[str, int] = {
 _LISTENER_ONLY_FLAGS = FLAG_VALUES["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
 # Not a config flag: set when a rule notifies, so that seccomp(2) returns the notify fd.
 NEW_LISTENER = 8  # SECCOMP_FILTER_FLAG_NEW_LISTENER
+# The kernel refuses TSYNC with NEW_LISTENER (EINVAL) unless TSYNC_ESRCH comes too.
+_TSYNC_ESRCH = 16
 NOTIFY = "SCMP_ACT_NOTIFY"
 # The init hands the notify fd to the runtime with these: notified, they would wait for a
 # listener that cannot have the fd yet.
@@ -216,6 +218,8 @@ def plan(seccomp: dict[str, Any]) -> Plan:
             result.ignored_flags.append(name)
         else:
             result.flags |= FLAG_VALUES[name]
+    if result.listener is not None and result.flags & FLAG_VALUES["SECCOMP_FILTER_FLAG_TSYNC"]:
+        result.flags |= _TSYNC_ESRCH
     for i, entry in enumerate(seccomp.get("syscalls") or []):
         where = f"linux.seccomp.syscalls[{i}]"
         if not isinstance(entry, dict):

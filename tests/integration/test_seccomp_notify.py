@@ -21,6 +21,11 @@ from tests.integration.conftest import ROOT_ONLY, _bundlebench_cgroups, _rooted_
 
 pytestmark = ROOT_ONLY
 
+
+def seccomp_features() -> dict[str, Any]:
+    from runtime.seccomp import features
+    return features()
+
 # linux/seccomp.h: struct seccomp_notif is 80 bytes (id, pid, flags, seccomp_data{nr, arch,
 # ip, args[6]}), struct seccomp_notif_resp 24 (id, val, error, flags); _IOWR('!', n, size).
 NOTIF = struct.Struct("=QIIiIQ6Q")
@@ -126,11 +131,22 @@ def _check_mkdir(agent: Agent) -> None:
         assert agent.answered[0][0] in numbers
 
 
-def test_the_agent_answers_the_containers_mkdir(rt, agent_path: Path) -> None:
+@pytest.mark.parametrize("flags", [[], ["SECCOMP_FILTER_FLAG_TSYNC",
+                                         "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]],
+                         ids=["no-flags", "tsync-killable"])
+@pytest.mark.parametrize("nnp", [True, False], ids=["noNewPrivileges", "privileged"])
+def test_the_agent_answers_the_containers_mkdir(rt, agent_path: Path, nnp: bool,
+                                                flags: list[str]) -> None:
+    """Without noNewPrivileges the filter is loaded early (before the user switch): its fd
+    reaches the agent all the same; the flags the kernel needs with a listener are set."""
+    if flags and not seccomp_features()["supportedFlags"].count(flags[-1]):
+        pytest.skip("this kernel has no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
     agent = Agent(agent_path, (0, -ENOSPC))
     try:
         config = _notify_mkdir(rt, ["sh", "-c", "mkdir /tmp/x 2>&1; echo rc=$?; "
                                     "test -d /tmp/x && echo made || echo absent"], agent_path)
+        config["process"]["noNewPrivileges"] = nnp
+        config["linux"]["seccomp"]["flags"] = flags
         cid = rt.new_id()
         result = rt("run", "--keep", "-b", str(rt.bundle(config=config)), cid)
         out = result.stdout

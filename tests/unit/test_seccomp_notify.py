@@ -51,6 +51,13 @@ def test_wait_killable_recv_applies_with_a_listener_only() -> None:
     assert plan.ignored_flags == [flag]
 
 
+def test_tsync_with_a_listener_asks_for_esrch_as_the_kernel_requires() -> None:
+    plan = seccomp.plan({**NOTIFY_MKDIR, "flags": ["SECCOMP_FILTER_FLAG_TSYNC"]})
+    assert plan.flags == 1 | 16 | seccomp.NEW_LISTENER
+    assert seccomp.plan({"defaultAction": ALLOW, "flags": ["SECCOMP_FILTER_FLAG_TSYNC"]}
+                        ).flags == 1
+
+
 @pytest.mark.parametrize(("profile", "pointer", "words"), [
     ({"defaultAction": ALLOW, "syscalls": [
         {"names": ["read"], "action": "SCMP_ACT_LOG"},
