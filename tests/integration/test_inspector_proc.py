@@ -30,7 +30,9 @@ def container(rt, tmp_path: Path) -> tuple[str, int, int, Path]:
     share = tmp_path / "share"
     share.mkdir()
     (share / "hello").write_text("from the host\n")
-    config = rt.config(["sh", "-c", "sleep 1000"])
+    # A command after the sleep keeps sh there as its parent: some shells (busybox's ash)
+    # exec the last command of -c in place.
+    config = rt.config(["sh", "-c", "sleep 1000; exit 0"])
     config["mounts"].append({"destination": "/mnt", "type": "bind", "source": str(share),
                              "options": ["rbind", "rw"]})
     cid = rt.new_id("insp")

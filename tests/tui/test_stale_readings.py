@@ -87,3 +87,38 @@ def test_a_slow_older_listing_does_not_undo_a_newer_one(tmp_path: Path) -> None:
             assert screen.table.rows_by_id["c-1"].status == "paused"
 
     run(scenario())
+
+
+def test_attach_right_after_a_launch_does_not_wait_for_the_next_listing(
+        tmp_path: Path) -> None:
+    """The listing said 'not attachable' (the shim's socket came a moment later): the
+    attach key checks the socket itself."""
+    import socket
+
+    from shim.protocol import ATTACH_SOCKET
+
+    root = tmp_path / "root"
+    (root / "c-1").mkdir(parents=True)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(root / "c-1" / ATTACH_SOCKET))
+
+    class Screen(ContainersScreen):
+        def list_containers(self) -> list[ContainerRow]:
+            return [ContainerRow("c-1", "running", 0, "/b", "2024-01-02 03:04:05",
+                                 attachable=False, this_bundle=True)]
+
+    bundle = make_bundle(tmp_path, default_config())
+
+    async def scenario() -> None:
+        app = ContainersHost(bundle, root, Screen)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.containers
+            await wait_for(pilot, lambda: screen.selected, what="the row")
+            screen.table.focus()
+            await pilot.press("a")
+            await wait_for(pilot, lambda: screen.attached_id == "c-1", what="attached")
+
+    try:
+        run(scenario())
+    finally:
+        listener.close()

@@ -30,6 +30,7 @@ from bundlebench.tui.widgets.lifecycle import LifecycleView
 from bundlebench.tui.widgets.logs_view import LogsView
 from bundlebench.tui.widgets.terminal_pane import TerminalPane
 from bundlebench.untrusted import markup, styled, visible
+from shim.protocol import ATTACH_SOCKET
 
 POLL_SECONDS = 1.0
 MESSAGES_SHOWN = 3
@@ -250,6 +251,12 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
     def state_dir(self, container_id: str) -> str:
         return os.path.join(self.root, container_id)
 
+    def _attachable(self, row: ContainerRow | None) -> bool:
+        # The listing may predate the shim's socket by a poll (right after a launch): a
+        # stat now settles it.
+        return row is not None and (row.attachable or os.path.exists(
+            os.path.join(self.state_dir(row.id), ATTACH_SOCKET)))
+
     async def attach(self, container_id: str, *, focus: bool = True) -> TerminalPane:
         """Attach the terminal pane to a container and (with ``focus``) give it the keys."""
         holder = self.query_one("#terminal-holder")
@@ -267,7 +274,7 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
 
     async def action_attach(self) -> None:
         row = self.selected
-        if row is None or not row.attachable:
+        if not self._attachable(row):
             self.say("Choose a running container that was launched by bundlebench.",
                      "warning")
             return
@@ -319,7 +326,7 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
         from bundlebench.errors import BundlebenchError
 
         row = self.selected
-        if row is None or not row.attachable:
+        if not self._attachable(row):
             self.say("Choose a running container that was launched by bundlebench.",
                      "warning")
             return
