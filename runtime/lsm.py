@@ -42,7 +42,7 @@ class LabelWrite:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, encoding="ascii", errors="replace") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read(64)
     except OSError:
         return ""

@@ -65,7 +65,7 @@ def _reason(exc: OSError) -> str:
 def read_text(path: str) -> str | None:
     """File contents, or None when it cannot be read."""
     try:
-        with open(path, encoding="ascii", errors="replace") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
     except OSError:
         return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-from runtime.cgroups.freeze import frozen
 from runtime.errors import RuntimeFailure
 
 TYPE_CHECKING = False  # typing costs milliseconds on the container start path
@@ -55,6 +54,7 @@ def is_paused(state_dir: str) -> bool:
             target = ("v2", saved["unified"]) if saved.get("unified") else None
     except (KeyError, TypeError, AttributeError):
         raise RuntimeFailure(f"{os.path.join(state_dir, STATE_FILE)} is corrupt") from None
+    from runtime.cgroups.freeze import frozen  # only here: delete of a stopped one skips it
     return frozen(target)
 
 

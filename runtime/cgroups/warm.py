@@ -27,7 +27,7 @@ def start() -> None:
     if _child > 0 or os.geteuid() != 0:
         return
     try:
-        with open("/proc/self/cgroup", encoding="ascii", errors="replace") as handle:
+        with open("/proc/self/cgroup", encoding="utf-8", errors="replace") as handle:
             _proc_cgroup = handle.read()
     except OSError:
         return
