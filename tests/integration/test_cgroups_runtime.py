@@ -117,14 +117,18 @@ def _zombie(pid: int) -> bool:
 
 def test_pause_stops_progress_and_resume_continues(rt) -> None:
     cid = rt.new_id()
-    config = _config(rt, ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; "
+    # Appended, never rewritten: a freeze between a truncate and its write would leave
+    # the file empty. Each line is one short write, so the last line is always whole.
+    config = _config(rt, ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i >> /tmp/n; "
                                       "sleep 0.02; done"])
     config["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
                              "options": ["size=1m"]})
     rt("run", "-d", "-b", str(rt.bundle(config=config)), cid, check=True)
+    def last(text: str) -> int:
+        return int((text.split() or ["0"])[-1])
+
     def count() -> int:
-        text = rt("exec", cid, "cat", "/tmp/n", check=True).stdout.strip()
-        return int(text or 0)
+        return last(rt("exec", cid, "cat", "/tmp/n", check=True).stdout)
     time.sleep(0.3)
     rt("pause", cid, check=True)
     record = _cgroup_record(rt, cid)
@@ -138,10 +142,10 @@ def test_pause_stops_progress_and_resume_continues(rt) -> None:
     # exec refuses a paused container; read the counter through the host instead.
     root = f"/proc/{rt.state(cid)['pid']}/root/tmp/n"
     with open(root) as handle:
-        frozen = int(handle.read().strip() or 0)
+        frozen = last(handle.read())
     time.sleep(0.3)
     with open(root) as handle:
-        assert int(handle.read().strip() or 0) == frozen
+        assert last(handle.read()) == frozen
     assert frozen >= first
     rt("resume", cid, check=True)
     time.sleep(0.3)
