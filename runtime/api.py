@@ -18,6 +18,10 @@ from runtime.errors import RuntimeFailure
 from runtime.linux.constants import signal_number
 from runtime.state import StateStore
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from runtime.step import Stepping
+
 __all__ = ["Runtime", "RuntimeFailure"]
 
 
@@ -33,11 +37,12 @@ class Runtime:
 
     def create(self, container_id: str, bundle: str, *, console_socket: str | None = None,
                pid_file: str | None = None, no_pivot: bool = False,
-               preserve_fds: int = 0) -> dict[str, Any]:
-        """Create a container from a bundle; it waits in `created` for start()."""
+               preserve_fds: int = 0, step: Stepping | None = None) -> dict[str, Any]:
+        """Create a container from a bundle; it waits in `created` for start(). With
+        step, each setup step waits for a client first (runtime/step.py)."""
         from runtime.process.parent import create
         create(self.store, container_id, bundle, console_socket=console_socket,
-               pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds)
+               pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds, step=step)
         return self.state(container_id)
 
     def start(self, container_id: str) -> None:

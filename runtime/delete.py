@@ -15,6 +15,8 @@ from runtime.status import PAUSED, container_pids, container_status
 def delete(store: st.StateStore, container_id: str, force: bool = False,
            state: st.ContainerState | None = None) -> None:
     """Remove a container (state: its state, when the caller has it at hand)."""
+    if force and _abort_stepping(store, container_id):
+        return  # its create failed at the stop and cleaned up after itself
     lock = store.lock(container_id, missing_ok=False)
     try:
         if state is None:
@@ -68,3 +70,20 @@ def _wait_gone(state: st.ContainerState) -> None:
     finally:
         if handle is not None:
             os.close(handle)
+
+
+def _abort_stepping(store: st.StateStore, container_id: str) -> bool:
+    """A create in step mode holds the lock while it waits at a stop: delete -f makes it
+    fail there (its own cleanup removes everything). True when the container is gone."""
+    from runtime.step import SOCKET_NAME
+    directory = store.path(container_id)
+    if not os.path.exists(os.path.join(directory, SOCKET_NAME)) or \
+            not store.being_created(container_id):
+        return False
+    from runtime import step_client
+    step_client.abort(directory)
+    import time
+    deadline = time.monotonic() + 10
+    while os.path.lexists(directory) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not os.path.lexists(directory)

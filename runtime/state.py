@@ -218,7 +218,7 @@ class StateStore:
         self._held.add(container_id)
         return fd
 
-    def _being_created(self, container_id: str) -> bool:
+    def being_created(self, container_id: str) -> bool:
         """Whether another process holds the container's lock: a live create does until
         state.json is written; a create that was killed holds nothing."""
         if container_id in self._held:
@@ -276,7 +276,7 @@ class StateStore:
 
     def status(self, state: ContainerState) -> str:
         if state.half_created:
-            return CREATING if self._being_created(state.id) else STOPPED
+            return CREATING if self.being_created(state.id) else STOPPED
         if not is_alive(state.pid, state.starttime):
             return STOPPED
         if os.path.exists(os.path.join(self.path(state.id), FIFO_NAME)):

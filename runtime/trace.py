@@ -38,6 +38,7 @@ class Tracer:
         # µs to take off CLOCK_MONOTONIC: a process in a time namespace sees it shifted.
         self.clock_offset = 0
         self._lines: list[str] = []
+        self.stepper: Any = None  # step mode (runtime/step.py): stop before each step
 
     @classmethod
     def open(cls, path: str) -> Tracer:
@@ -52,8 +53,17 @@ class Tracer:
             f'"us":{micros},"pid":{self.host_pid or os.getpid()},'
             f'"t":{time.monotonic_ns() // 1000 - self.clock_offset}}}\n')
 
+    def before(self, step: str, syscall: str) -> None:
+        """In step mode, wait for the client before this step (the trace so far is
+        written first, for the client to read)."""
+        if self.stepper is not None:
+            self.flush()
+            self.stepper.before(step, syscall, self.host_pid or os.getpid())
+
     def call(self, step: str, syscall: str, func: Callable[..., T], *args: Any) -> T:
         """Run func(*args), record how it went, and return its result or re-raise."""
+        if self.stepper is not None:
+            self.before(step, syscall)
         start = time.perf_counter_ns()
         try:
             result = func(*args)

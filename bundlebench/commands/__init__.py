@@ -20,4 +20,5 @@ COMMANDS: tuple[str, ...] = (
     "exec",
     "kill",
     "rm",
+    "step",
 )

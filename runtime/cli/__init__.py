@@ -39,7 +39,9 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
     "spec": {**_BUNDLE, "rootless": ("rootless", False, False)},
     "create": {**_BUNDLE, **_CONSOLE, "no-pivot": ("no_pivot", False, False),
                "preserve-fds": ("preserve_fds", True, False),
-               "no-new-keyring": ("no_new_keyring", False, False)},
+               "no-new-keyring": ("no_new_keyring", False, False),
+               "step": ("step", False, False), "step-timeout": ("step_timeout", True, False),
+               "step-destroy": ("step_destroy", False, False)},
     "run": {**_BUNDLE, **_CONSOLE, "detach": ("detach", False, False),
             "d": ("detach", False, False), "keep": ("keep", False, False),
             "no-pivot": ("no_pivot", False, False),
@@ -279,11 +281,13 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
     from runtime.state import StateStore
     store = StateStore(globals_.get("root"))
     if command == "create":
+        from runtime.cli.step_flags import stepping
         from runtime.process.parent import create
         create(store, operands[0], flags.get("bundle") or ".",
                console_socket=flags.get("console_socket"),
                pid_file=flags.get("pid_file"), no_pivot=bool(flags.get("no_pivot")),
-               preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"))
+               preserve_fds=_int_flag(flags, "preserve_fds", "preserve-fds"),
+               step=stepping(flags))
         return 0
     if command == "run":
         from runtime.run import run

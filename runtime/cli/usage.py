@@ -30,7 +30,11 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "--pid-file PATH         write the init's pid there",
         "--no-pivot              chroot-like move instead of pivot_root",
         "--no-new-keyring        keep the caller's session keyring",
-        "--preserve-fds N        pass N fds after stdio (and $LISTEN_FDS)")),
+        "--preserve-fds N        pass N fds after stdio (and $LISTEN_FDS)",
+        "--step                  our extension: stop before each setup step until a client",
+        "                        at ID's step.sock says next (see `bundlebench step`)",
+        "--step-timeout S        a stop without a client continues after S s (default 300)",
+        "--step-destroy          ... or gives the container up instead")),
     "delete": ("delete a container's state, cgroup and processes", "ID", (
         "-f, --force             kill a running container first; a missing one is fine",)),
     "events": ("stats and OOM events as JSON lines", "ID", (

@@ -90,8 +90,12 @@ def finish_process(proc: ProcessPlan, tracer: Tracer, *, setgroups_allowed: bool
             os._exit(1)
     # The trace ends here, complete: what follows leaves no fd to write it with.
     if program is not None:
-        tracer.emit("seccomp", seam.describe("seccomp_load", (program,)))
-    tracer.emit("exec", seam.describe("execve", (path, proc.args)))
+        text = seam.describe("seccomp_load", (program,))
+        tracer.before("seccomp", text)
+        tracer.emit("seccomp", text)
+    text = seam.describe("execve", (path, proc.args))
+    tracer.before("exec", text)  # step mode: the last stop
+    tracer.emit("exec", text)
     tracer.close()
     channel.close()
     kernel = seam.kernel()

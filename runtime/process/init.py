@@ -30,6 +30,8 @@ def run_init(ctx: InitContext) -> None:
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
     tracer = ctx.tracer
     tracer.host_pid = host_pid()
+    if tracer.stepper is not None:
+        tracer.stepper.stage = "init"
     plan = ctx.plan
     proc = plan.process
     kernel = seam.kernel()

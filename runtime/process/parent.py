@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # typing costs milliseconds on the container start path
 if TYPE_CHECKING:
     from typing import Any
 
+    from runtime.step import Stepping
+
 
 class Created:
     """What `create` leaves the caller: the saved state and, for a foreground terminal,
@@ -34,8 +36,8 @@ class Created:
 
 def create(store: st.StateStore, container_id: str, bundle: str, *,
            console_socket: str | None = None, pid_file: str | None = None,
-           no_pivot: bool = False, preserve_fds: int = 0, foreground: bool = False
-           ) -> Created:
+           no_pivot: bool = False, preserve_fds: int = 0, foreground: bool = False,
+           step: Stepping | None = None) -> Created:
     """Create a container; on any failure nothing is left behind and RuntimeFailure says why."""
     from runtime.ids import validate_id
     from runtime.linux import libc, seam  # ctypes: only where syscalls happen
@@ -71,6 +73,9 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
     tracer = Tracer(None)
     try:
         tracer = Tracer.open(os.path.join(directory, TRACE_FILE))
+        if step is not None:
+            from runtime.step import Stepper
+            tracer.stepper = Stepper(directory, step.timeout, step.destroy_on_timeout)
         if "mount" not in made_plan.kinds:
             from runtime import host_mounts
             host_mounts.note(directory, rootfs)  # before anything is mounted
@@ -91,7 +96,10 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
         # before the fork, and stage 1 joins it. Otherwise we create the cgroup and move
         # the init into it while the init sets up its root: that hides the kernel's slow
         # first cgroup.procs write (see cgroups/warm.py) behind the mounts.
-        join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0])
+        # Step mode too: one process at a stop at a time, so the cgroup is not made
+        # while the init sets up.
+        join_in_child = bool(ns_plan.unshare_flags & NAMESPACES["cgroup"][0]) or \
+            step is not None
         pending = cgroup is not None and not join_in_child
         rules = None
         if cgroup is not None and join_in_child:
@@ -208,6 +216,8 @@ def create(store: st.StateStore, container_id: str, bundle: str, *,
             finally:
                 os.close(master)
                 master = None
+        if tracer.stepper is not None:
+            tracer.stepper.close()  # the init holds the socket for its last stops
         return Created(state, master)
     except BaseException:
         if master is not None:

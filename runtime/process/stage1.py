@@ -31,6 +31,8 @@ def child_main(ctx: InitContext) -> None:
 
 
 def run_stage1(ctx: InitContext) -> None:
+    if ctx.tracer.stepper is not None:
+        ctx.tracer.stepper.stage = "stage 1"
     if ctx.cgroup is not None and ctx.join_in_child:
         # Before any setns/unshare: the init, pid 1 and a later cgroup namespace are all
         # rooted in the container's cgroup.

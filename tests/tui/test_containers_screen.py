@@ -123,7 +123,11 @@ def test_pane_types_keys_follows_size_and_reports_exit() -> None:
             await pilot.press(*"stty size", "enter")
             await wait_for(pilot, lambda: f"{pane.size.height} {pane.size.width}" in pane.text(),
                            what="pane size")
-            await pilot.press(*"sleep 100", "enter", "ctrl+c")  # ctrl keys reach the program
+            # ctrl keys reach the program; sent once the line runs (on a busy machine a
+            # ctrl+c typed ahead would only clear the shell's empty line)
+            await pilot.press(*"echo start-$((1+1)); sleep 100", "enter")
+            await wait_for(pilot, lambda: "start-2" in pane.text(), what="the line to run")
+            await pilot.press("ctrl+c")
             await pilot.press(*"echo after-$((6*7))", "enter")
             await wait_for(pilot, lambda: "after-42" in pane.text(), what="ctrl+c")
             await pilot.press("ctrl+right_square_bracket")  # the keys go back to the app

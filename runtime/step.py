@@ -1,0 +1,164 @@
+"""Step mode: the container's setup stops before each traced step, like a debugger.
+
+Our extension, off unless `create --step` (or the API's step=) asks for it. Every step
+the trace records goes through Tracer.call (the seam's calls, the cgroup writes, masks,
+the seccomp load) or Tracer.before (execve, which cannot be traced after it happens):
+with a Stepper on the tracer, the process about to take the step waits there.
+
+The control socket is `step.sock` in the container's state dir, made by P before the
+fork; every setup process inherits the listening fd (close-on-exec, and closed before
+the container's execve), so the init still answers after pivot_root, when the state dir
+is out of its sight. One process is at a stop at a time: in step mode the cgroup is made
+before the fork, and P, stage 1 and the init take their steps in turn.
+
+The messages, one line each, over one connection per stop:
+
+    stopped process -> client   {"stop": N, "pid": host pid, "stage": "runtime" |
+                                 "stage 1" | "init", "step": kind, "syscall": text}
+    client -> stopped process   next         take this step, stop before the next one
+                                continue     take every step from here without stopping
+                                to KIND      stop next before a step of that kind
+                                look         nothing: stay stopped (the next connection
+                                             gets the same stop)
+                                abort        fail the setup here (delete -f sends it);
+                                             the runtime cleans up as after any failure
+    stopped process -> client   ok           (then it closes the connection)
+
+A client that connects while no process is stopped waits in the listen backlog until
+the next stop; once the init has exec'd and P has exited, nobody holds the socket and a
+connection is refused. With no client for `timeout` seconds a stop continues (all the
+remaining steps), or, with destroy_on_timeout, fails the setup.
+"""
+
+from __future__ import annotations
+
+import os
+
+from runtime.errors import RuntimeFailure
+
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from typing import Any
+
+SOCKET_NAME = "step.sock"
+DEFAULT_TIMEOUT = 300.0  # seconds a stop waits for a client
+COMMANDS = ("next", "continue", "to", "look", "abort")
+_MODE_SIZE = 64  # bytes of the shared mode: "next", "continue" or "to KIND"
+
+
+class Stepping:
+    """How create steps: how long a stop waits for a client, and what then."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, destroy_on_timeout: bool = False
+                 ) -> None:
+        self.timeout = timeout
+        self.destroy_on_timeout = destroy_on_timeout
+
+
+class Aborted(RuntimeFailure):
+    """The client (or delete -f) asked the setup to stop here."""
+
+
+class Stepper:
+    """Stops before each step while the shared mode says so (made in P, inherited)."""
+
+    def __init__(self, state_dir: str, timeout: float = DEFAULT_TIMEOUT,
+                 destroy_on_timeout: bool = False) -> None:
+        # Everything a stop uses is imported now: after pivot_root the init cannot
+        # reach the host's modules.
+        import mmap
+        import select  # noqa: F401
+        import socket
+
+        import runtime.jsonlite  # noqa: F401
+        self.path = os.path.join(state_dir, SOCKET_NAME)
+        self.timeout = timeout
+        self.destroy_on_timeout = destroy_on_timeout
+        self.stage = "runtime"
+        # Shared by every process forked from here: a `continue` told to stage 1 holds
+        # for the init and for P's own later steps too.
+        self._mode = mmap.mmap(-1, _MODE_SIZE, mmap.MAP_SHARED)
+        self._counter = mmap.mmap(-1, 8, mmap.MAP_SHARED)
+        self._set_mode("next")
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        self.server.bind(self.path)
+        os.chmod(self.path, 0o600)
+        self.server.listen(8)
+
+    def _set_mode(self, mode: str) -> None:
+        data = mode.encode()[:_MODE_SIZE]
+        self._mode[:] = data + b"\0" * (_MODE_SIZE - len(data))
+
+    @property
+    def mode(self) -> str:
+        return bytes(self._mode).rstrip(b"\0").decode()
+
+    def _next_number(self) -> int:
+        number = int.from_bytes(self._counter[:], "little") + 1
+        self._counter[:] = number.to_bytes(8, "little")
+        return number
+
+    def wants_stop(self, step: str) -> bool:
+        mode = self.mode
+        return mode == "next" or (mode.startswith("to ") and mode[3:] == step)
+
+    def before(self, step: str, syscall: str, pid: int) -> None:
+        """Wait here for the client when the mode stops at this step."""
+        if not self.wants_stop(step):
+            return
+        from runtime.jsonlite import dumps
+        report = dumps({"stop": self._next_number(), "pid": pid, "stage": self.stage,
+                        "step": step, "syscall": syscall}) + "\n"
+        while True:
+            command = self._serve(report.encode())
+            if command is None:  # nobody came
+                if self.destroy_on_timeout:
+                    raise Aborted(f"step mode: no client for {self.timeout:g} s at the "
+                                  f"{step} step: the setup was given up")
+                self._set_mode("continue")
+                return
+            if command == "look":
+                continue
+            if command == "abort":
+                raise Aborted(f"step mode: the setup was aborted before the {step} step")
+            self._set_mode(command)
+            return
+
+    def _serve(self, report: bytes) -> str | None:
+        """One connection: the report out, one command in; None after the timeout."""
+        import select
+        poller = select.poll()
+        poller.register(self.server.fileno(), select.POLLIN)
+        if not poller.poll(int(self.timeout * 1000)):
+            return None
+        connection, _ = self.server.accept()
+        try:
+            connection.settimeout(self.timeout)
+            connection.sendall(report)
+            command = _read_line(connection)
+            command = command if _valid(command) else "look"
+            connection.sendall(b"ok\n")
+        except OSError:
+            command = "look"  # the client went away mid-stop: wait for the next one
+        finally:
+            connection.close()
+        return command
+
+    def close(self) -> None:
+        """This process takes no more steps (the socket stays for the others)."""
+        self.server.close()
+
+
+def _valid(command: str) -> bool:
+    word, _, rest = command.partition(" ")
+    return word in COMMANDS and (word != "to") == (rest == "")
+
+
+def _read_line(connection: Any) -> str:
+    data = b""
+    while not data.endswith(b"\n") and len(data) < 256:
+        chunk = connection.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace").strip()
