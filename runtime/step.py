@@ -36,10 +36,6 @@ import os
 
 from runtime.errors import RuntimeFailure
 
-TYPE_CHECKING = False  # typing costs milliseconds on the container start path
-if TYPE_CHECKING:
-    from typing import Any
-
 SOCKET_NAME = "step.sock"
 DEFAULT_TIMEOUT = 300.0  # seconds a stop waits for a client
 COMMANDS = ("next", "continue", "to", "look", "abort")
@@ -125,24 +121,59 @@ class Stepper:
             return
 
     def _serve(self, report: bytes) -> str | None:
-        """One connection: the report out, one command in; None after the timeout."""
+        """Wait for a client, send it the report, read its command; None when nobody
+        answered within the timeout. A newer connection replaces one that says nothing
+        (a client that went quiet, or delete -f while the TUI shows this stop)."""
         import select
-        poller = select.poll()
-        poller.register(self.server.fileno(), select.POLLIN)
-        if not poller.poll(int(self.timeout * 1000)):
-            return None
-        connection, _ = self.server.accept()
+        import time
+        deadline = time.monotonic() + self.timeout
+        listening = self.server.fileno()
+        connection = None
+        data = b""
         try:
-            connection.settimeout(self.timeout)
-            connection.sendall(report)
-            command = _read_line(connection)
-            command = command if _valid(command) else "look"
-            connection.sendall(b"ok\n")
-        except OSError:
-            command = "look"  # the client went away mid-stop: wait for the next one
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                poller = select.poll()
+                poller.register(listening, select.POLLIN)
+                if connection is not None:
+                    poller.register(connection.fileno(), select.POLLIN)
+                ready = dict(poller.poll(int(left * 1000) + 1))
+                if listening in ready:
+                    if connection is not None:
+                        connection.close()
+                    connection, _ = self.server.accept()
+                    data = b""
+                    try:
+                        connection.sendall(report)
+                    except OSError:
+                        connection.close()
+                        connection = None
+                    continue
+                if connection is None or connection.fileno() not in ready:
+                    continue
+                try:
+                    chunk = connection.recv(256)
+                except OSError:
+                    chunk = b""
+                if not chunk:  # the client went away: wait for the next one
+                    connection.close()
+                    connection = None
+                    continue
+                data += chunk
+                if b"\n" in data or len(data) > 256:
+                    command = data.split(b"\n")[0].decode(errors="replace").strip()
+                    if not _valid(command):
+                        command = "look"
+                    try:  # noqa: SIM105 - the command counts even if the client left
+                        connection.sendall(b"ok\n")
+                    except OSError:
+                        pass
+                    return command
         finally:
-            connection.close()
-        return command
+            if connection is not None:
+                connection.close()
 
     def close(self) -> None:
         """This process takes no more steps (the socket stays for the others)."""
@@ -152,13 +183,3 @@ class Stepper:
 def _valid(command: str) -> bool:
     word, _, rest = command.partition(" ")
     return word in COMMANDS and (word != "to") == (rest == "")
-
-
-def _read_line(connection: Any) -> str:
-    data = b""
-    while not data.endswith(b"\n") and len(data) < 256:
-        chunk = connection.recv(256)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode(errors="replace").strip()
