@@ -140,8 +140,8 @@ def text_lines(story: Story, width: int = 80) -> Iterator[Text]:
     bundle = Text("bundle ", style="dim")
     bundle.append_text(styled(story.bundle or "(unknown)", 400))
     yield bundle
-    yield Text(f"{len(story.steps)} steps; AT: ms after the first began, µs: how long it "
-               "took, PID: who did it (host pid, stage)", style="dim")
+    yield Text(f"{len(story.steps)} steps. AT: ms after the first began; µs: how long; "
+               "PID: who, and its stage", style="dim")
     yield Text(f"{'#':>3} {'AT ms':>8} {'µs':>7}  {'PID':<15} {'STEP':<22} RESULT",
                style="bold")
     measure = Console(width=width)
