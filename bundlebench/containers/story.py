@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bundlebench.spec.steps import ExplainedStep, explain
@@ -72,7 +73,6 @@ def read_steps(root: str, container_id: str) -> list[ExplainedStep]:
 # id maps and makes the cgroups; its first child unshares; the container's init does the
 # rest, and is the pid the state records.
 PARENT_STEPS = frozenset({"userns", "cgroups"})
-STAGES = ("runtime", "stage 1", "init")
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,9 @@ class Story:
 
     def stage(self, step: ExplainedStep) -> str:
         """Which process did ``step``: "runtime", "stage 1", "init", or "" (not known)."""
-        return self.stages().get(step.pid, "")
+        return self.stages.get(step.pid, "")
 
+    @cached_property
     def stages(self) -> dict[int, str]:
         """Each pid of the trace whose stage is known, and that stage."""
         known: dict[int, str] = {}

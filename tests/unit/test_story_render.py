@@ -51,7 +51,7 @@ def _cells(row: str) -> list[str]:
 
 
 def test_stages_come_from_the_init_pid_and_who_did_what() -> None:
-    assert STORY.stages() == {102: "init", 100: "runtime", 101: "stage 1"}
+    assert STORY.stages == {102: "init", 100: "runtime", 101: "stage 1"}
     assert STORY.stage(STEPS_SEEN[0]) == "stage 1"
     unknown = Story("x", "/b", 0, [_step("mount", "m", "/mounts", 7, 0.0)])
     assert unknown.stage(unknown.steps[0]) == ""
