@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "attach",
     "logs",
+    "trace",
     "ps",
     "exec",
     "kill",

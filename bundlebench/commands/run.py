@@ -22,6 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="start it and return; attach later with `bundlebench attach ID`")
     parser.add_argument("--rm", action="store_true",
                         help="delete the container when it exits while attached")
+    parser.add_argument("--explain", action="store_true",
+                        help="run it to its end without input (its output still comes "
+                        "here), then print how the runtime set it up, step by step, and "
+                        "delete it; exits with the container's exit code")
     add_root_flag(parser)
     parser.set_defaults(func=run)
 
@@ -34,6 +38,11 @@ def run(args: argparse.Namespace) -> int:
     from bundlebench.untrusted import markup
 
     console = Console(stderr=True, highlight=False)
+    if args.explain and args.detach:
+        from bundlebench.errors import BundlebenchError
+
+        raise BundlebenchError("--explain runs the container to its end and tells its "
+                               "setup: leave out --detach")
     try:
         launched = launch_bundle(args.bundle, args.container_id, args.root,
                                  attach_first=not args.detach)
@@ -45,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if args.detach:
         print(launched.id)
         return 0
+    if args.explain:
+        from bundlebench.commands._explained_run import finish_explained
+
+        return finish_explained(launched, args.root)
     outcome = attach_terminal(launched.state_dir, launched.id)
     print_detached(launched.id, outcome)
     if outcome.detached:
