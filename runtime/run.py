@@ -12,14 +12,18 @@ from runtime.process.parent import create
 from runtime.process.waiting import exit_code, wait_forwarding
 from runtime.start import open_fifo
 
+TYPE_CHECKING = False  # typing costs milliseconds on the container start path
+if TYPE_CHECKING:
+    from runtime.step import Stepping
+
 
 def run(store: st.StateStore, container_id: str, bundle: str, *, detach: bool = False,
         keep: bool = False, console_socket: str | None = None, pid_file: str | None = None,
-        no_pivot: bool = False, preserve_fds: int = 0) -> int:
+        no_pivot: bool = False, preserve_fds: int = 0, step: Stepping | None = None) -> int:
     """create + start; in the foreground wait and return the container's exit code."""
     created = create(store, container_id, bundle, console_socket=console_socket,
                      pid_file=pid_file, no_pivot=no_pivot, preserve_fds=preserve_fds,
-                     foreground=not detach)
+                     foreground=not detach, step=step)
     pid = created.state.pid
     try:
         # create still holds no lock here and nobody else knows the id yet: consume the

@@ -47,7 +47,9 @@ COMMAND_FLAGS: dict[str, FlagTable] = {
             "no-pivot": ("no_pivot", False, False),
             "preserve-fds": ("preserve_fds", True, False),
             "no-new-keyring": ("no_new_keyring", False, False),
-            "no-subreaper": ("no_subreaper", False, False)},
+            "no-subreaper": ("no_subreaper", False, False),
+            "step": ("step", False, False), "step-timeout": ("step_timeout", True, False),
+            "step-destroy": ("step_destroy", False, False)},
     "start": {},
     "state": {},
     "list": {"format": ("format", True, False), "f": ("format", True, False),
@@ -290,8 +292,9 @@ def _dispatch(globals_: dict[str, Any], command: str, flags: dict[str, Any],
                step=stepping(flags))
         return 0
     if command == "run":
+        from runtime.cli.step_flags import stepping
         from runtime.run import run
-        return run(store, operands[0], flags.get("bundle") or ".",
+        return run(store, operands[0], flags.get("bundle") or ".", step=stepping(flags),
                    detach=bool(flags.get("detach")), keep=bool(flags.get("keep")),
                    console_socket=flags.get("console_socket"),
                    pid_file=flags.get("pid_file"),

@@ -82,7 +82,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "--no-new-keyring        keep the caller's session keyring",
         "--preserve-fds N        pass N fds after stdio (and $LISTEN_FDS)",
         "--no-subreaper          accepted; the runtime still reaps its own setup "
-        "processes (it must wait for them)")),
+        "processes (it must wait for them)",
+        "--step, --step-timeout S, --step-destroy   as for create")),
     "spec": ("write a default config.json", "", (
         "-b, --bundle DIR        where to write it (default .)",
         "--rootless              a config for an unprivileged user")),
