@@ -220,3 +220,30 @@ def test_bundlebench_step_shows_the_stop_in_words(rt) -> None:
         assert "sent: continue" in step("continue")
         assert create.wait(20) == 0
         assert "waiting for start" in step()
+
+
+def test_run_step_stops_then_runs_to_the_exit_code(rt) -> None:
+    cid = rt.new_id("step")
+    bundle = rt.bundle(["sh", "-c", "exit 7"])
+    run = subprocess.Popen([sys.executable, "-m", "runtime", "--root", str(rt.root), "run",
+                            "--step", "-b", str(bundle), cid], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        state_dir = rt.root / cid
+        deadline = time.monotonic() + 10
+        while not (state_dir / "step.sock").exists():
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.01)
+        stop = step_client.wait_stop(str(state_dir), 20)
+        assert stop.number == 1 and stop.stage == "runtime"
+        assert run.poll() is None  # held at the stop
+        stop.send("to exec")
+        stop = step_client.wait_stop(str(state_dir), 20)
+        assert stop.step == "exec" and "exit 7" in stop.syscall
+        stop.send("next")
+        assert run.wait(20) == 7
+        assert not state_dir.exists()  # run deletes it, as without --step
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
