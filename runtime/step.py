@@ -121,9 +121,10 @@ class Stepper:
             return
 
     def _serve(self, report: bytes) -> str | None:
-        """Wait for a client, send it the report, read its command; None when nobody
-        answered within the timeout. A newer connection replaces one that says nothing
-        (a client that went quiet, or delete -f while the TUI shows this stop)."""
+        """Wait for a client, send it the report, read its command; None when no client
+        was there for the timeout (one that holds the stop open may take its time). A
+        newer connection replaces one that says nothing (a client that went quiet, or
+        delete -f while the TUI shows this stop)."""
         import select
         import time
         deadline = time.monotonic() + self.timeout
@@ -132,14 +133,17 @@ class Stepper:
         data = b""
         try:
             while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
+                wait = -1  # a client holds the stop: no timeout
+                if connection is None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return None
+                    wait = int(left * 1000) + 1
                 poller = select.poll()
                 poller.register(listening, select.POLLIN)
                 if connection is not None:
                     poller.register(connection.fileno(), select.POLLIN)
-                ready = dict(poller.poll(int(left * 1000) + 1))
+                ready = dict(poller.poll(wait))
                 if listening in ready:
                     if connection is not None:
                         connection.close()
@@ -160,6 +164,7 @@ class Stepper:
                 if not chunk:  # the client went away: wait for the next one
                     connection.close()
                     connection = None
+                    deadline = time.monotonic() + self.timeout
                     continue
                 data += chunk
                 if b"\n" in data or len(data) > 256:

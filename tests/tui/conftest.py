@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,21 @@ def bundle(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def snapshot_bundle() -> Path:
-    """The bundle at a fixed path, so that the header's path is the same in every run."""
-    if SNAPSHOT_BUNDLE.exists():
-        shutil.rmtree(SNAPSHOT_BUNDLE)
-    SNAPSHOT_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
-    path = build_bundle(SNAPSHOT_BUNDLE)
-    yield path
-    shutil.rmtree(SNAPSHOT_BUNDLE, ignore_errors=True)
+def snapshot_bundle() -> Iterator[Path]:
+    """The bundle at a fixed path, so that the header's path is the same in every run.
+
+    Snapshots are recorded as root; another user (whose snapshot tests skip) gets a path
+    of its own, as /tmp may hold root's. A lock keeps two suites on one machine from
+    building it over each other."""
+    import fcntl
+    import os
+    place = SNAPSHOT_BUNDLE if os.geteuid() == 0 else \
+        SNAPSHOT_BUNDLE.parent.with_name(f"{SNAPSHOT_BUNDLE.parent.name}-{os.geteuid()}") \
+        / SNAPSHOT_BUNDLE.name
+    place.parent.mkdir(parents=True, exist_ok=True)
+    with open(place.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if place.exists():
+            shutil.rmtree(place)
+        yield build_bundle(place)
+        shutil.rmtree(place, ignore_errors=True)

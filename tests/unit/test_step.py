@@ -106,3 +106,14 @@ def test_a_garbled_command_leaves_the_process_stopped(tmp_path: Path) -> None:
 def test_no_socket_means_no_more_stops(tmp_path: Path) -> None:
     assert step_client.wait_stop(str(tmp_path), 1) is None
     assert not step_client.stepping(str(tmp_path))
+
+
+def test_a_client_holding_the_stop_is_not_timed_out(tmp_path: Path) -> None:
+    stepper = Stepper(str(tmp_path), timeout=0.3)
+    steps = Steps(stepper, ["mount", "exec"])
+    held = _stop(tmp_path)
+    time.sleep(0.8)  # longer than the timeout, while the client shows the stop
+    assert steps.ran == []
+    held.send("next")
+    steps.join()
+    assert steps.ran == ["mount", "exec"]  # the next stop had no client: it went on
