@@ -79,9 +79,6 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
                 tooltip="Validate the config and launch it (asks how)"),
         Binding("c", "create", "Create…", id="containers.create",
                 tooltip="Create without starting: it waits in `created` until r"),
-        Binding("S", "step_launch", "Step launch", id="containers.step_launch",
-                tooltip="Create the bundle stopping before every setup step, and watch "
-                "each one in /proc"),
         Binding("r", "start", "Start", id="containers.start",
                 tooltip="Start a created container"),
         Binding("p", "pause", "Pause", id="containers.pause",
@@ -106,6 +103,10 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
                 tooltip="The setup trace and the transitions"),
         Binding("o", "show_logs", "Logs", id="containers.logs",
                 tooltip="What the container wrote: follow, find, save"),
+        # Last: at 80 columns the footer keeps the everyday keys; help and palette list it.
+        Binding("S", "step_launch", "Step launch", id="containers.step_launch",
+                tooltip="Create the bundle stopping before every setup step, and watch "
+                "each one in /proc"),
     ]
 
     def __init__(self) -> None:
