@@ -67,6 +67,12 @@ def _ids(view: ProcessView) -> str:
             f"uid_map {rows(view.uid_map)}  gid_map {rows(view.gid_map)}")
 
 
+def _mount_lines(text: Text, rows: list[tuple[str, str]]) -> None:
+    for mark, line in rows:
+        text.append_text(styled(f"{mark} {line}", 400, style=_DIFF_STYLES[mark]))
+        text.append("\n")
+
+
 def process_text(view: ProcessView, before: ProcessView | None,
                  mounts: list[tuple[str, str]]) -> Text:
     """The process's facts; ``mounts``: its mount lines marked "+", "-" or " " against the
@@ -77,6 +83,10 @@ def process_text(view: ProcessView, before: ProcessView | None,
                     style="italic")
         return text
     _namespaces(text, view, before)
+    changes = [(mark, line) for mark, line in mounts if mark != " "]
+    if changes:  # first, so that at 80x24 the step's effect shows without scrolling
+        _heading(text, "Mounts changed since the last stop")
+        _mount_lines(text, changes)
     _heading(text, "Process")
     text.append(_ids(view) + "\n")
     text.append("cwd ")
@@ -94,9 +104,7 @@ def process_text(view: ProcessView, before: ProcessView | None,
     added = sum(1 for mark, _ in mounts if mark == "+")
     removed = sum(1 for mark, _ in mounts if mark == "-")
     _heading(text, f"Mounts ({len(view.mounts)}; +{added} -{removed} since the last stop)")
-    for mark, line in mounts:
-        text.append_text(styled(f"{mark} {line}", 400, style=_DIFF_STYLES[mark]))
-        text.append("\n")
+    _mount_lines(text, mounts)
     _heading(text, "Capabilities")
     for name, caps in security.capabilities.items():
         text.append(f"{name} ({len(caps)}): ", style="bold")
