@@ -132,3 +132,41 @@ def test_e_explains_the_field() -> None:
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
     asyncio.run(scenario())
+
+
+def test_keep_alive_looks_again_and_keeps_the_diff_of_the_stop() -> None:
+    from tests.tui.step_fakes import FakeStop
+
+    async def scenario() -> None:
+        script = stops()
+        again = FakeStop(2, 200, "stage 1", "mount", script[1].syscall)
+        script.insert(2, again)
+        source = FakeSource(script)
+        app = StepHost(source)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: "Mounts (2" in _text(app))
+            await pilot.press("n")
+            await wait_for(pilot, lambda: "+1 -0" in _text(app), what="the mount diff")
+            screen = app.screen
+            assert isinstance(screen, StepScreen)
+            screen._keep_alive()
+            await wait_for(pilot, lambda: screen.stop is again, what="the same stop again")
+            await wait_for(pilot, lambda: source.waits == 3)
+            await pilot.pause(0.1)
+            assert script[1].sent == ["look"]
+            assert "+ /mnt/new tmpfs tmpfs rw" in str(screen.query_one("#step-proc").render())
+    asyncio.run(scenario())
+
+
+def test_untrusted_syscall_text_shows_its_escapes() -> None:
+    from tests.tui.step_fakes import FakeStop
+
+    async def scenario() -> None:
+        hostile = FakeStop(1, 100, "init", "mount", 'mount("/x\x1b[31m", "/y\u202e")')
+        app = StepHost(FakeSource([hostile]))
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: "stop 1" in _text(app))
+            head = str(app.screen.query_one("#step-stop").render())
+            assert "\x1b" not in head and "\u202e" not in head
+            assert "\\x1b" in head or "\\e" in head or "␛" in head, head
+    asyncio.run(scenario())

@@ -27,7 +27,11 @@ from bundlebench.spec.steps import ExplainedStep, explain
 from bundlebench.tui.widgets.step_text import pointer_text, process_text, stop_text
 from bundlebench.untrusted import markup, styled
 
-# Actions that answer a stop, and the one that needs a created container.
+# A stop waits --step-timeout (300 s) for an answer, then (with --step-destroy) gives the
+# container up: while the view shows a stop it answers `look` this often, which keeps the
+# stop and its deadline fresh, and reads /proc again. An app that went away stops doing so.
+KEEP_ALIVE_SECONDS = 30.0
+# Actions that answer a stop.
 AT_A_STOP = {"next", "continue", "run_to", "explain", "open_field"}
 
 
@@ -74,8 +78,11 @@ the setup fails here and the runtime removes everything of the container.
         self.created = False
         self.ending = False
         self.view: ProcessView | None = None
-        self._last_mounts: list[str] | None = None
-        self._before: ProcessView | None = None
+        self._last_mounts: list[str] | None = None  # the newest stop's, and the one
+        self._before: ProcessView | None = None  # before it: what the diff is against
+        self._base_mounts: list[str] | None = None
+        self._base: ProcessView | None = None
+        self._number: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="step-head"):
@@ -91,6 +98,12 @@ the setup fails here and the runtime removes everything of the container.
         head.border_title = f"Step launch · {markup(self.source.container_id, 40)}"
         self.query_one("#step-process").border_title = "The stopped process (/proc)"
         self._go(None, None)
+        self.set_interval(KEEP_ALIVE_SECONDS, self._keep_alive)
+
+    def _keep_alive(self) -> None:
+        if self.stop is not None and not self.ending:
+            stop, self.stop = self.stop, None
+            self._go(stop, "look")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.ending:
@@ -138,6 +151,9 @@ the setup fails here and the runtime removes everything of the container.
             self.say("Created: the init waits for start. s starts it; its last stops "
                      "(seccomp, exec) come after. q deletes it.", "bold")
             return
+        if result.number != self._number:  # a new stop, not the same one looked at again
+            self._number = result.number
+            self._base_mounts, self._base = self._last_mounts, self._before
         self.stop = result
         event = {"step": result.step, "syscall": result.syscall, "pid": result.pid}
         self.step = explain([event], self.source.config)[0]
@@ -154,8 +170,8 @@ the setup fails here and the runtime removes everything of the container.
         self.app.call_from_thread(self._show_process, view)
 
     def _show_process(self, view: ProcessView) -> None:
-        diff = mount_diff(self._last_mounts, view.mounts)
-        self.query_one("#step-proc", Static).update(process_text(view, self._before, diff))
+        diff = mount_diff(self._base_mounts, view.mounts)
+        self.query_one("#step-proc", Static).update(process_text(view, self._base, diff))
         self.view = view
         if not view.gone:
             self._last_mounts = view.mounts
