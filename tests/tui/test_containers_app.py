@@ -113,3 +113,33 @@ def test_step_launch_pushes_the_step_view_with_its_help_and_go_to_field(
                            what="the field")
 
     run(scenario())
+
+
+def test_step_launch_with_unsaved_edits_steps_the_edited_config(
+        bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    import bundlebench.containers.stepping as stepping
+    from bundlebench.tui.screens.step import StepScreen
+    from tests.tui.step_fakes import FakeSource, stops
+
+    asked: list[dict | None] = []
+
+    def fake_create(bundle_path: Path, root: str, *, config=None, container_id=None):
+        asked.append(config)
+        return FakeSource(stops())
+
+    monkeypatch.setattr(stepping, "step_create", fake_create)
+
+    async def scenario() -> None:
+        app = make_app(bundle, tmp_path / "root")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("3")
+            await wait_for(pilot, lambda: isinstance(app.screen, ContainersScreen))
+            app.bundle.config.data["hostname"] = "edited-not-saved"
+            app.dirty = True
+            await pilot.press("S")
+            await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+            assert asked[0] is not None and asked[0]["hostname"] == "edited-not-saved"
+            assert asked[0] is not app.bundle.config.data  # a copy: later edits stay out
+
+    run(scenario())
