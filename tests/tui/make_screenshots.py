@@ -107,6 +107,39 @@ async def shoot_containers() -> list[Path]:
     return written
 
 
+async def shoot_step() -> list[Path]:
+    """The step view at 80x24, stopped after the first mount in the container's own
+    mount namespace (root only: a real `create --step`, abandoned afterwards)."""
+    from bundlebench.bundle.demo import build_demo
+    from bundlebench.tui.screens.step import StepScreen
+    from tests.tui.containers_host import wait_for
+
+    demo = build_demo(DEMO)
+    app = BundlebenchApp(demo)
+    app.runtime_root = str(STATE)
+    path = OUT / "step-view.svg"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await pilot.pause(0.5)
+        await pilot.press("S")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
+                                and app.screen, what="the step view")
+        for _ in range(80):  # n until the stop after the first mount of the container
+            stop = await wait_for(pilot, lambda: screen.stop, what="a stop")
+            if stop.step == "mount" and stop.stage == "init":
+                break
+            await pilot.press("n")
+            await wait_for(pilot, lambda old=stop: screen.stop not in (None, old))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.stop is not None and screen.view is not None
+                       and screen.view.pid == screen.stop.pid, what="/proc")
+        await pilot.pause(0.3)
+        path.write_text(app.export_screenshot(title=f"bundlebench {demo.name}"))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, StepScreen), timeout=30)
+    return [path]
+
+
 def main() -> int:
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -121,7 +154,7 @@ def main() -> int:
     for path in asyncio.run(shoot()):
         print(path.relative_to(ROOT))
     if os.geteuid() == 0:
-        for path in asyncio.run(shoot_containers()):
+        for path in asyncio.run(shoot_containers()) + asyncio.run(shoot_step()):
             print(path.relative_to(ROOT))
     else:
         print("the containers screenshots run a container: run this as root for them")

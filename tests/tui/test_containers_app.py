@@ -47,7 +47,7 @@ def test_palette_offers_the_screen_and_its_actions(bundle: Path, tmp_path: Path)
                            what="the containers screen")
             titles = [command.title for command in palette_commands(app.screen)]
             for action in ("Launch…", "Create…", "Exec shell", "Kill…", "Stop", "Delete",
-                           "Full screen"):
+                           "Full screen", "Step launch"):
                 assert action in titles
 
     run(scenario())
@@ -66,5 +66,80 @@ def test_lifecycle_link_opens_the_config_field(bundle: Path, tmp_path: Path) -> 
             form = await wait_for(pilot, lambda: getattr(app.screen, "form", None),
                                   what="the config form")
             await wait_for(pilot, lambda: form.pointer == "/process/cwd", what="the field")
+
+    run(scenario())
+
+
+def test_step_launch_pushes_the_step_view_with_its_help_and_go_to_field(
+        bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    import bundlebench.containers.stepping as stepping
+    from bundlebench.tui.screens.help import HelpScreen
+    from bundlebench.tui.screens.step import StepScreen
+    from tests.tui.step_fakes import FakeSource, stops
+
+    source = FakeSource(stops())
+    asked: list[tuple[Path, dict | None]] = []
+
+    def fake_create(bundle_path: Path, root: str, *, config=None, container_id=None):
+        asked.append((bundle_path, config))
+        return source
+
+    monkeypatch.setattr(stepping, "step_create", fake_create)
+
+    async def scenario() -> None:
+        app = make_app(bundle, tmp_path / "root")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("3")
+            await wait_for(pilot, lambda: isinstance(app.screen, ContainersScreen))
+            await pilot.press("S")
+            screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
+                                    and app.screen, what="the step view")
+            await wait_for(pilot, lambda: screen.stop is not None, what="the first stop")
+            assert asked and asked[0][1] is None  # nothing unsaved: config.json as saved
+            await pilot.press("f1")
+            help_screen = await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen)
+                                         and app.screen, what="help")
+            keys = [row[1] for row in help_screen.screen_keys]
+            for key in ("Next", "Continue", "Run to…", "Explain", "Go to field", "Abandon"):
+                assert key in keys, keys
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await pilot.press("g")
+            await wait_for(pilot, lambda: app.current_mode == "config", what="config")
+            form = await wait_for(pilot, lambda: getattr(app.screen, "form", None),
+                                  what="the config form")
+            await wait_for(pilot, lambda: form.pointer == "/linux/namespaces",
+                           what="the field")
+
+    run(scenario())
+
+
+def test_step_launch_with_unsaved_edits_steps_the_edited_config(
+        bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    import bundlebench.containers.stepping as stepping
+    from bundlebench.tui.screens.step import StepScreen
+    from tests.tui.step_fakes import FakeSource, stops
+
+    asked: list[dict | None] = []
+
+    def fake_create(bundle_path: Path, root: str, *, config=None, container_id=None):
+        asked.append(config)
+        return FakeSource(stops())
+
+    monkeypatch.setattr(stepping, "step_create", fake_create)
+
+    async def scenario() -> None:
+        app = make_app(bundle, tmp_path / "root")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("3")
+            await wait_for(pilot, lambda: isinstance(app.screen, ContainersScreen))
+            app.bundle.config.data["hostname"] = "edited-not-saved"
+            app.dirty = True
+            await pilot.press("S")
+            await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+            assert asked[0] is not None and asked[0]["hostname"] == "edited-not-saved"
+            assert asked[0] is not app.bundle.config.data  # a copy: later edits stay out
 
     run(scenario())

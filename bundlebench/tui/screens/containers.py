@@ -59,7 +59,9 @@ override, attach or detach, remove on exit, terminal, root or rootless (and reme
 them per bundle). With unsaved edits you choose: save and launch, or launch the edited
 version (config.json stays as it is). The config is validated first; its errors are
 listed instead of launching. A created container waits, set up, before execve: r
-starts it. p pauses, u resumes, k sends a signal, s stops (TERM, then KILL), d deletes
+starts it. S (shift+s) is a step launch: the setup stops before every step, shows
+what it will do and what /proc says, and goes on when you say (n, c, r), q abandons it.
+p pauses, u resumes, k sends a signal, s stops (TERM, then KILL), d deletes
 (a live one is killed, after asking). Enter attaches the terminal pane: ctrl+] gives
 the keys back, F1 is this help, the wheel and shift+PgUp/PgDn page through its
 scrollback, / searches it, n finds the next match, escape returns to live output. f
@@ -101,6 +103,10 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
                 tooltip="The setup trace and the transitions"),
         Binding("o", "show_logs", "Logs", id="containers.logs",
                 tooltip="What the container wrote: follow, find, save"),
+        # Last: at 80 columns the footer keeps the everyday keys; help and palette list it.
+        Binding("S", "step_launch", "Step launch", id="containers.step_launch",
+                tooltip="Create the bundle stopping before every setup step, and watch "
+                "each one in /proc"),
     ]
 
     def __init__(self) -> None:

@@ -170,6 +170,48 @@ class ContainersActions(Screen[None]):
             # (r, k, d...), and the pane shows what the process writes once it starts.
             await self.attach(launched.id, focus=options.start)
 
+    # -- step launch ----------------------------------------------------------------------
+    def action_step_launch(self) -> None:
+        """`create --step` of the bundle, watched stop by stop in the step view; with
+        unsaved edits, the edited document (config.json stays as it is), as we say."""
+        app: Any = self.app
+        edited = copy.deepcopy(app.bundle.config.data) if getattr(app, "dirty", False) else None
+        self.say("Step launch" + (" of the edited config (config.json stays as it is)"
+                                  if edited is not None else "") + "…")
+        self._step_launch(self.bundle_path, self.root, edited)
+
+    @work(thread=True, exclusive=True, group="containers-launch", exit_on_error=False)
+    def _step_launch(self, bundle: Path, root: str, config: dict[str, Any] | None) -> None:
+        from bundlebench.containers.launch import LaunchRefused
+        from bundlebench.containers.stepping import step_create
+
+        try:
+            stepped = step_create(bundle, root, config=config,
+                                  container_id=self._suggest_id())
+        except LaunchRefused as refused:
+            self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
+            return
+        except BundlebenchError as error:
+            self.app.call_from_thread(self.say, str(error), "error")
+            return
+        self.app.call_from_thread(self._show_steps, stepped)
+
+    def _show_steps(self, source: Any) -> None:
+        """Push the step view; what it ends with is said here."""
+        from bundlebench.tui.screens.step import StepScreen
+
+        def ended(message: str | None) -> None:
+            if message:
+                self.say(message)
+            self.poll()
+
+        self._select_next = source.container_id
+        self.poll()
+        self.app.push_screen(StepScreen(source, open_field=self.open_config_field), ended)
+
+    async def open_config_field(self, pointer: str) -> None:
+        raise NotImplementedError
+
     # -- start, pause, resume, kill, stop -----------------------------------------------
     def _row(self, statuses: tuple[str, ...], what: str) -> ContainerRow | None:
         row = self.selected
