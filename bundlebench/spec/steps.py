@@ -164,6 +164,33 @@ _DOCS = (
             "the container that reaches /proc/self/exe meanwhile finds that sealed copy, "
             "not the host's Python interpreter it could overwrite (CVE-2019-5736).",
             "/process/args"),
+    StepDoc("umask", "File mode mask",
+            "umask(2) sets which permission bits new files and directories of the "
+            "container's program leave out (process.user.umask, 022 by default).",
+            "/process/user/umask"),
+    StepDoc("write", "Kernel file write",
+            "One write to a file of /proc or /sys that the kernel reads as a setting.",
+            ""),
+    StepDoc("prctl", "Process control",
+            "prctl(2) changes one attribute of this process for the kernel.", ""),
+    StepDoc("ioctl", "Device control",
+            "ioctl(2) asks a device (here a terminal or a namespace fd) to change one "
+            "setting.", ""),
+    StepDoc("open", "Open",
+            "A file is opened for the steps that follow to act on, through the fd rather "
+            "than a path that could be swapped meanwhile.", ""),
+    StepDoc("close_fds", "Close inherited fds",
+            "Every file descriptor above the standard ones is closed, so that nothing of "
+            "the runtime or the host reaches the container's program.", ""),
+    StepDoc("signals", "Signal defaults",
+            "Signals the runtime ignored or blocked are reset to their defaults: an ignored "
+            "signal would stay ignored across execve.", ""),
+    StepDoc("fork", "Fork",
+            "fork(2) makes a copy of this process to take the next stage of the setup.",
+            ""),
+    StepDoc("setsid", "New session",
+            "setsid(2) makes the process the leader of a new session, without a "
+            "controlling terminal of the host's.", ""),
     StepDoc("exec", "Exec",
             "execve(2) replaces the runtime's code with the container's program (through "
             "the sealed helper): from now on it is process.args running with everything "

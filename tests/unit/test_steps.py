@@ -90,3 +90,10 @@ def test_explain_places_steps_on_a_timeline() -> None:
     assert [r.at_ms for r in rows] == [0.0, 2.0]  # began 2 ms after the first step began
     old = explain([event("namespace", "unshare(CLONE_NEWPID)")], None)
     assert old[0].at_ms is None  # a trace from before `t`
+
+
+def test_every_step_the_seam_can_trace_has_words() -> None:
+    from bundlebench.spec.steps import STEPS
+    from runtime.linux.seam import STEPS as SEAM_STEPS
+
+    assert sorted(set(SEAM_STEPS.values()) - set(STEPS)) == []
