@@ -115,7 +115,9 @@ def test_80x24_shows_the_key_facts_and_the_footer() -> None:
             for fact in ("stop 1", "pid 100", "about to: Namespaces", "unshare(",
                          "/linux/namespaces", "mnt", "shared with host"):
                 assert fact in text, fact
-            footer = text.splitlines()[-1]
+            # The footer fills in once the screen's bindings are known: wait for it too.
+            footer = await wait_for(pilot, lambda: "Next" in _text(app).splitlines()[-1]
+                                    and _text(app).splitlines()[-1], what="the footer")
             for key in ("Next", "Continue", "Abandon"):
                 assert key in footer, footer
     asyncio.run(scenario())
