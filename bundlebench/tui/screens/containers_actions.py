@@ -144,17 +144,26 @@ class ContainersActions(Screen[None]):
     @work(thread=True, exclusive=True, group="containers-launch", exit_on_error=False)
     def _launch(self, bundle: Path, root: str, config: dict[str, Any] | None,
                 options: LaunchOptions) -> None:
-        from bundlebench.containers.launch import LaunchRefused, launch_bundle
+        from bundlebench.containers.launch import launch_bundle
+
+        self._launch_then(lambda: launch_bundle(bundle, root=root, config=config,
+                                                options=options),
+                          lambda launched: self._launched(launched, options))
+
+    def _launch_then(self, launch: Callable[[], Any], then: Callable[[Any], Any]) -> None:
+        """In a launch worker: launch(), then then(result) on the event loop; a refusal
+        or failure is said instead."""
+        from bundlebench.containers.launch import LaunchRefused
 
         try:
-            launched = launch_bundle(bundle, root=root, config=config, options=options)
+            result = launch()
         except LaunchRefused as refused:
             self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
             return
         except BundlebenchError as error:
             self.app.call_from_thread(self.say, str(error), "error")
             return
-        self.app.call_from_thread(self._launched, launched, options)
+        self.app.call_from_thread(then, result)
 
     async def _launched(self, launched: Launched, options: LaunchOptions) -> None:
         edited = " with the edited config" if launched.edited else ""
@@ -182,19 +191,11 @@ class ContainersActions(Screen[None]):
 
     @work(thread=True, exclusive=True, group="containers-launch", exit_on_error=False)
     def _step_launch(self, bundle: Path, root: str, config: dict[str, Any] | None) -> None:
-        from bundlebench.containers.launch import LaunchRefused
         from bundlebench.containers.stepping import step_create
 
-        try:
-            stepped = step_create(bundle, root, config=config,
-                                  container_id=self._suggest_id())
-        except LaunchRefused as refused:
-            self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
-            return
-        except BundlebenchError as error:
-            self.app.call_from_thread(self.say, str(error), "error")
-            return
-        self.app.call_from_thread(self._show_steps, stepped)
+        self._launch_then(lambda: step_create(bundle, root, config=config,
+                                              container_id=self._suggest_id()),
+                          self._show_steps)
 
     def _show_steps(self, source: Any) -> None:
         """Push the step view; what it ends with is said here."""
