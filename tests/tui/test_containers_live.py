@@ -76,6 +76,10 @@ async def launch(pilot, app: ContainersHost) -> TerminalPane:
     pane = await wait_for(pilot, lambda: next(iter(screen.query("#terminal-pane")), None),
                           what="the terminal pane")
     await wait_for(pilot, lambda: "#" in pane.text(), what="the shell prompt")
+    # The pane attaches at once; the list shows (and selects) the row a listing later:
+    # the keys that act on the selected row (k, s, f...) need it.
+    await wait_for(pilot, lambda: screen.selected is not None
+                   and screen.selected.id == screen.attached_id, what="the row")
     return pane
 
 
