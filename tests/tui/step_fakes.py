@@ -87,3 +87,14 @@ class StepHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(StepScreen(self.source, reader=fake_reader), self.ended.append)
+
+
+async def open_step_view(pilot: Any, app: App[Any]) -> StepScreen:
+    """Press S on the containers screen; the step view once its first stop shows."""
+    from tests.tui.containers_host import wait_for
+
+    await pilot.press("S")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
+                            and app.screen, what="the step view")
+    await wait_for(pilot, lambda: screen.stop is not None, what="the first stop")
+    return screen

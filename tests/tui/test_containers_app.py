@@ -74,8 +74,7 @@ def test_step_launch_pushes_the_step_view_with_its_help_and_go_to_field(
         bundle: Path, tmp_path: Path, monkeypatch) -> None:
     import bundlebench.containers.stepping as stepping
     from bundlebench.tui.screens.help import HelpScreen
-    from bundlebench.tui.screens.step import StepScreen
-    from tests.tui.step_fakes import FakeSource, stops
+    from tests.tui.step_fakes import FakeSource, open_step_view, stops
 
     source = FakeSource(stops())
     asked: list[tuple[Path, dict | None]] = []
@@ -92,10 +91,7 @@ def test_step_launch_pushes_the_step_view_with_its_help_and_go_to_field(
             await pilot.pause()
             await pilot.press("3")
             await wait_for(pilot, lambda: isinstance(app.screen, ContainersScreen))
-            await pilot.press("S")
-            screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
-                                    and app.screen, what="the step view")
-            await wait_for(pilot, lambda: screen.stop is not None, what="the first stop")
+            screen = await open_step_view(pilot, app)
             assert asked and asked[0][1] is None  # nothing unsaved: config.json as saved
             await pilot.press("f1")
             help_screen = await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen)

@@ -18,6 +18,7 @@ from tests.tui.containers_host import (
     run,
     wait_for,
 )
+from tests.tui.step_fakes import open_step_view
 
 pytestmark = [ROOT_ONLY, pytest.mark.usefixtures("private_state")]
 
@@ -43,10 +44,7 @@ def test_step_through_unshare_then_abandon_leaves_nothing(tmp_path: Path) -> Non
         app = ContainersHost(bundle, root)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await pilot.press("S")
-            screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
-                                    and app.screen, what="the step view")
-            await wait_for(pilot, lambda: screen.stop is not None, what="the first stop")
+            screen = await open_step_view(pilot, app)
             seen["id"] = screen.source.container_id
             assert screen.stop.stage == "runtime"
             for _ in range(60):  # n until stage 1 is about to unshare
@@ -95,10 +93,7 @@ def test_run_to_exec_start_and_the_last_stop(tmp_path: Path) -> None:
         app = ContainersHost(bundle, root)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await pilot.press("S")
-            screen = await wait_for(pilot, lambda: isinstance(app.screen, StepScreen)
-                                    and app.screen, what="the step view")
-            await wait_for(pilot, lambda: screen.stop is not None, what="the first stop")
+            screen = await open_step_view(pilot, app)
             seen["id"] = screen.source.container_id
             await pilot.press("r")
             await wait_for(pilot, lambda: isinstance(app.screen, StepKindPicker))

@@ -119,16 +119,6 @@ class RecordingChannel:
         self.kernel.calls.append(("channel_close", ()))
 
 
-@pytest.fixture
-def kernel():
-    recording = seam.Recording()
-    previous = seam.use(recording)
-    try:
-        yield recording
-    finally:
-        seam.use(previous)
-
-
 def _finish(kernel: seam.Recording, **process: Any) -> seam.Recording:
     proc = default_config(args=["/bin/sh"])["process"]
     proc.update(process)

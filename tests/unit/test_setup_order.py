@@ -19,16 +19,6 @@ from runtime.process.finish import finish_process
 from runtime.trace import Tracer
 
 
-@pytest.fixture
-def kernel():
-    recording = seam.Recording()
-    previous = seam.use(recording)
-    try:
-        yield recording
-    finally:
-        seam.use(previous)
-
-
 class FakeSeccomp:
     """A compiled filter as finish_process sees it (loaded through the seam)."""
 
