@@ -147,9 +147,10 @@ def test_the_loopback_is_up_in_the_container_s_network_namespace(ctr: Ctr) -> No
 
 
 # ctr resizes the console only after the task started (runc shows "0 0" first too, 8 of 10
-# times here): the shell waits, at most 5 s, for the size to arrive.
-WAIT_FOR_SIZE = ('i=0; while [ "$(stty size)" = "0 0" ] && [ $i -lt 100 ]; '
-                 "do sleep 0.05; i=$((i+1)); done; ")
+# times here): the shell waits, at most 5 s, for the size to arrive. busybox's stty prints
+# nothing (and exits 0) on an unsized terminal where coreutils prints "0 0": both mean "not yet".
+WAIT_FOR_SIZE = ('i=0; until [ $i -ge 100 ] || { s=$(stty size 2>/dev/null); '
+                 '[ -n "$s" ] && [ "$s" != "0 0" ]; }; do sleep 0.05; i=$((i+1)); done; ')
 
 
 def test_run_t_has_the_terminal_s_size_and_exit_code(ctr: Ctr) -> None:
