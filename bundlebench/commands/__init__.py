@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "attach",
     "logs",
     "trace",
+    "lesson",
     "ps",
     "exec",
     "kill",
