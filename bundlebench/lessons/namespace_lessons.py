@@ -39,8 +39,9 @@ PID = Lesson(
                        'echo "processes I see: $(ls /proc | grep -c "^[0-9]")"'),
     expect="my pid: 1, and only the few processes of the check itself.",
     judge=_judge_pid,
-    kernel="clone(2) with CLONE_NEWPID made a new pid namespace. Its first process is "
-           "PID 1 there, whatever its number on the host, and the kernel treats it as "
+    kernel="unshare(CLONE_NEWPID) made a new pid namespace for the children of the "
+           "process that called it. The first one forked into it is PID 1 there, whatever "
+           "its number on the host, and the kernel treats it as "
            "that namespace's init: orphans are given to it, and signals it has no handler "
            "for do not reach it. The /proc mounted inside lists only this namespace.",
     kinds=("namespace",),
@@ -160,7 +161,7 @@ USER = Lesson(
     expect="uid_map: 0 100000 65536 (inside id, host id, how many), and id says uid=0: root "
            "here is uid 100000 on the host.",
     judge=_judge_user,
-    kernel="clone(2) with CLONE_NEWUSER made a user namespace, and the runtime, from "
+    kernel="unshare(CLONE_NEWUSER) made a user namespace, and the runtime, from "
            "outside, wrote /proc/PID/uid_map and gid_map. Inside, the process is uid 0 with "
            "every capability over what the namespace owns; on the host it is uid 100000 "
            "and may do only what that id may. Files of unmapped ids show as 65534.",

@@ -73,6 +73,11 @@ def containers_screen() -> Screen[Any]:
                            "ContainersScreen")
 
 
+def lessons_screen() -> Screen[Any]:
+    """Guided lessons: an edit in the editor, a check in a container."""
+    return optional_screen("lessons", "bundlebench.tui.screens.lessons", "LessonsScreen")
+
+
 class BundlebenchApp(App[None]):
     """Browse a bundle's rootfs and edit its config.json.
 
@@ -83,7 +88,8 @@ class BundlebenchApp(App[None]):
 
     TITLE = "bundlebench"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
-    MODES = {"rootfs": RootfsScreen, "config": config_screen, "containers": containers_screen}
+    MODES = {"rootfs": RootfsScreen, "config": config_screen, "containers": containers_screen,
+             "lessons": lessons_screen}
     DEFAULT_MODE = "rootfs"
     COMMANDS = App.COMMANDS | {bundlebench_commands}
     BINDINGS = [
@@ -93,6 +99,8 @@ class BundlebenchApp(App[None]):
         Binding("2", "switch_to('config')", "Config", tooltip="Edit config.json", show=False),
         Binding("3", "switch_to('containers')", "Containers",
                 tooltip="Launch the bundle, attach, inspect", show=False),
+        Binding("4", "switch_to('lessons')", "Lessons",
+                tooltip="Guided lessons on what the runtime sets up", show=False),
         Binding("f1", "help", "Help", tooltip="List every key"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+t", "change_theme", "Theme", tooltip="Pick a colour theme"),
@@ -211,7 +219,7 @@ class BundlebenchApp(App[None]):
 
     # -- screens -------------------------------------------------------------------
     async def action_switch_to(self, mode: str) -> None:
-        """Show the rootfs or the config screen."""
+        """Show one of the screens (rootfs, config, containers, lessons)."""
         if isinstance(self.screen, ModalScreen):
             return
         await self.switch_mode(mode)

@@ -33,7 +33,7 @@ def test_header_shows_path_and_problem_counts(bundle: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             text = screen_text(app)
-            assert str(bundle)[:25] in text
+            assert str(bundle)[:20] in text
             assert "✖ config.json 1 error, 1 warning" in text
             assert app.problems == TWO_PROBLEMS
             app.dirty = True

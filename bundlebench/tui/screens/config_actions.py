@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bundlebench.bundle.config import ConfigChangedOnDisk, ConfigError
-from bundlebench.edit import ActionError, PointerError, actions
+from bundlebench.edit import ActionError, EditSession, PointerError, actions
 from bundlebench.tui.screens.config_validation import LiveValidation
 from bundlebench.tui.widgets.config_dialogs import ChangedOnDiskDialog, MountDialog, PromptDialog
+
+if TYPE_CHECKING:
+    from bundlebench.lessons.model import Lesson
 
 
 class ConfigActions(LiveValidation):
@@ -147,3 +150,15 @@ class ConfigActions(LiveValidation):
                               fields["type"].strip(), options, done="Added the mount")
 
         self.app.push_screen(MountDialog(), answered)
+
+    async def begin_lesson(self, lesson: Lesson) -> bool:
+        """Turn the config into ``lesson``'s starting point, as one undoable edit that is
+        not saved; show the lesson's field. False when the config cannot be edited."""
+
+        def begin(session: EditSession) -> str:
+            session.replace_all(lesson.begin(session.data), label=f"Begin lesson {lesson.name}")
+            return lesson.field
+
+        done = (f"Lesson {lesson.name} begun: its starting point is in the editor, not saved; "
+                "now make the edit")
+        return await self._quick(begin, done=done) is not None

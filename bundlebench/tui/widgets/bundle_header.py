@@ -11,7 +11,8 @@ from textual.widgets import Static
 from bundlebench.format import problem_summary
 from bundlebench.untrusted import styled
 
-MODES = (("rootfs", "1 Rootfs"), ("config", "2 Config"), ("containers", "3 Containers"))
+MODES = (("rootfs", "1 Rootfs"), ("config", "2 Config"), ("containers", "3 Containers"),
+         ("lessons", "4 Lessons"))
 
 
 class BundleHeader(Horizontal):
