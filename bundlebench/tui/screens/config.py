@@ -215,7 +215,7 @@ remembered for the next run), F8 jumps to the next problem's field.
             await self.form.show(pointer, value, schema, self.problems_for(pointer),
                                  in_array=in_array,
                                  label=field_label(tokens) if tokens else "config.json")
-            self.query_one(FieldDocs).show(pointer, schema)
+            self.query_one(FieldDocs).show(pointer, schema, value)
             self.form.disabled = self.raw.error is not None
 
     @on(Tree.NodeHighlighted, "#config-tree")
