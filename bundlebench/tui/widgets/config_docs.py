@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from bundlebench.spec.fields import field_doc, suggest
-from bundlebench.spec.what_if import rows, what_if
+from bundlebench.spec.what_if import WhatIf, rows, what_if
 
 _WHAT_IF_STYLES = {"With it": "bold green", "Without it": "bold yellow", "See it": "bold cyan"}
 
@@ -68,7 +68,19 @@ class FieldDocs(VerticalScroll):
     def compose(self):  # -> ComposeResult
         yield Static(id="docs-text")
 
+    _shown: tuple[str, dict[str, Any] | None, WhatIf | None] | None = None
+
     def show(self, pointer: str, schema: dict[str, Any] | None, value: Any = None) -> None:
         """Show the documentation of ``pointer``, whose config.json value is ``value``."""
+        self._shown = (pointer, schema, what_if(pointer, value))
         self.query_one("#docs-text", Static).update(doc_text(pointer, schema, value))
         self.scroll_home(animate=False)
+
+    def value_changed(self, value: Any) -> None:
+        """The shown field now holds ``value``: redraw if that changes its what-if."""
+        if self._shown is None:
+            return
+        pointer, schema, shown = self._shown
+        if what_if(pointer, value) is not shown:
+            self._shown = (pointer, schema, what_if(pointer, value))
+            self.query_one("#docs-text", Static).update(doc_text(pointer, schema, value))
