@@ -13,6 +13,7 @@ from rich.text import Text
 from bundlebench.spec import fields
 from bundlebench.spec.docs import FieldDoc
 from bundlebench.spec.schema_text import allowed_values, constraints, type_summary
+from bundlebench.spec.what_if import WhatIf, by_value, rows
 
 _MAX_VALUES = 60
 
@@ -48,6 +49,7 @@ def render(pointer: str, doc: FieldDoc) -> RenderableType:
         Text(),
         Text("What the kernel or runtime does", style="bold"),
         Text(doc.effect),
+        *_what_if_parts(doc),
         Text(),
         Text("Example", style="bold"),
         Syntax(json.dumps(doc.example, indent=2), "json", background_color="default"),
@@ -63,3 +65,24 @@ def render(pointer: str, doc: FieldDoc) -> RenderableType:
         parts += [Text(), Text("Fields below", style="bold"), table]
     return Panel(Group(*parts), title=Text(doc.title, style="bold"), title_align="left",
                  expand=False)
+
+
+def _what_if_parts(doc: FieldDoc) -> list[RenderableType]:
+    """The field's what-if, then one per value where the value decides."""
+    parts: list[RenderableType] = []
+    if doc.what_if is not None:
+        parts += [Text(), Text("What if", style="bold"), _what_if_grid(doc.what_if)]
+    # The list itself (/linux/namespaces) shows what its elements' values mean.
+    table = by_value(doc.pointer) or by_value(f"{doc.pointer}/*")
+    for value, found in table.items():
+        parts += [Text(), Text(f"What if: {value}", style="bold"), _what_if_grid(found)]
+    return parts
+
+
+def _what_if_grid(found: WhatIf) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column()
+    for label, text in rows(found):
+        grid.add_row(label, Text(text, style="green") if label == "See it" else text)
+    return grid

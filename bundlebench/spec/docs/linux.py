@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bundlebench.spec.docs.model import FieldDoc, doc
 from bundlebench.spec.docs.shared import id_mapping_docs
+from bundlebench.spec.docs.what_ifs import MASKED_PATHS, NAMESPACES_IN_GENERAL, READONLY_PATHS
 
 _L = "config-linux.md"
 
@@ -20,15 +21,15 @@ ENTRIES: list[FieldDoc] = [
         "New ones are made with clone(2)/unshare(2); ones with a path are joined with "
         "setns(2). A type that is not listed is shared with the runtime (the host).",
         [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
-         {"type": "mount"}], f"{_L}#namespaces"),
+         {"type": "mount"}], f"{_L}#namespaces", what_if=NAMESPACES_IN_GENERAL),
     doc("/linux/namespaces/*", "Namespace",
         "One namespace: its type, and optionally the path of an existing one to join.",
         "Each type may appear once.", {"type": "network", "path": "/var/run/netns/blue"},
-        f"{_L}#namespaces"),
+        f"{_L}#namespaces", what_if=NAMESPACES_IN_GENERAL),
     doc("/linux/namespaces/*/type", "Namespace type",
         "The kind of namespace: pid, network, mount, ipc, uts, user, cgroup or time.",
         "Selects the CLONE_NEW* flag (or the setns type), for example CLONE_NEWPID for pid.",
-        "pid", f"{_L}#namespaces"),
+        "pid", f"{_L}#namespaces", what_if=NAMESPACES_IN_GENERAL),
     doc("/linux/namespaces/*/path", "Namespace to join",
         "A namespace file such as /proc/1234/ns/net or a bind-mounted one under "
         "/var/run/netns.",
@@ -160,15 +161,18 @@ ENTRIES: list[FieldDoc] = [
         "Paths inside the container to hide from the process.",
         "The runtime bind-mounts /dev/null over files and an empty read-only tmpfs over "
         "directories, so sensitive /proc and /sys entries read as empty.",
-        ["/proc/kcore", "/sys/firmware"], f"{_L}#masked-paths"),
+        ["/proc/kcore", "/sys/firmware"], f"{_L}#masked-paths", what_if=MASKED_PATHS),
     doc("/linux/maskedPaths/*", "Masked path", "One absolute path to hide.",
-        "Covered if it exists; a missing path is skipped.", "/proc/kcore", f"{_L}#masked-paths"),
+        "Covered if it exists; a missing path is skipped.", "/proc/kcore", f"{_L}#masked-paths",
+        what_if=MASKED_PATHS),
     doc("/linux/readonlyPaths", "Read-only paths",
         "Paths inside the container to make read-only.",
         "Each is bind-mounted onto itself and remounted with MS_RDONLY.",
-        ["/proc/sys", "/proc/sysrq-trigger"], f"{_L}#readonly-paths"),
+        ["/proc/sys", "/proc/sysrq-trigger"], f"{_L}#readonly-paths",
+        what_if=READONLY_PATHS),
     doc("/linux/readonlyPaths/*", "Read-only path", "One absolute path to make read-only.",
-        "Remounted read-only if it exists.", "/proc/sys", f"{_L}#readonly-paths"),
+        "Remounted read-only if it exists.", "/proc/sys", f"{_L}#readonly-paths",
+        what_if=READONLY_PATHS),
     doc("/linux/mountLabel", "Mount SELinux label",
         "The SELinux context for files on the container's mounts.",
         "Added as context=\"...\" to the data of mounts that take it.",

@@ -9,6 +9,20 @@ SPEC_URL = "https://github.com/opencontainers/runtime-spec/blob/v1.3.0/"
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """What a process inside the container notices with a setting and without it.
+
+    ``with_it`` and ``without_it`` are one sentence each, seen from inside the
+    container; ``see`` is a shell command line to run in the container (sh, cat, ls,
+    grep, id, hostname: tools the demo rootfs has) whose output shows the difference.
+    """
+
+    with_it: str
+    without_it: str
+    see: str
+
+
+@dataclass(frozen=True)
 class FieldDoc:
     """What one config.json field means, in our own words.
 
@@ -22,6 +36,7 @@ class FieldDoc:
     effect: str
     example: Any
     section: str
+    what_if: WhatIf | None = None
 
     @property
     def description(self) -> str:
@@ -43,6 +58,7 @@ class FieldDoc:
         return self.pointer.rsplit("/", 1)[-1] or "(config.json)"
 
 
-def doc(pointer: str, title: str, what: str, effect: str, example: Any, section: str) -> FieldDoc:
+def doc(pointer: str, title: str, what: str, effect: str, example: Any, section: str,
+        what_if: WhatIf | None = None) -> FieldDoc:
     """Build one entry; a short helper so the tables read as plain text."""
-    return FieldDoc(pointer, title, what, effect, example, section)
+    return FieldDoc(pointer, title, what, effect, example, section, what_if)

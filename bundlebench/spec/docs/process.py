@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from bundlebench.spec.docs.model import FieldDoc, doc
+from bundlebench.spec.docs.what_ifs import (
+    CAPABILITIES_IN_GENERAL,
+    CAPABILITY_SETS,
+    NO_NEW_PRIVILEGES,
+)
 
 _P = "config.md#process"
 _POSIX = "config.md#posix-process"
@@ -85,7 +90,7 @@ ENTRIES: list[FieldDoc] = [
         "The runtime drops everything outside bounding, then sets the other four sets "
         "with capset(2) and prctl(2) before exec.",
         {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]},
-        _LINUX),
+        _LINUX, what_if=CAPABILITIES_IN_GENERAL),
     doc("/process/rlimits", "Resource limits",
         "POSIX resource limits (open files, processes, core size, ...) for the process.",
         "Each entry becomes a setrlimit(2)/prlimit(2) call before exec; the limits are "
@@ -121,7 +126,7 @@ ENTRIES: list[FieldDoc] = [
         "Forbid the process and its children from gaining privileges through exec.",
         "The runtime sets PR_SET_NO_NEW_PRIVS: setuid/setgid bits and file capabilities "
         "stop granting anything, and an unprivileged seccomp filter becomes possible.",
-        True, _LINUX),
+        True, _LINUX, what_if=NO_NEW_PRIVILEGES),
     doc("/process/oomScoreAdj", "OOM score adjustment",
         "How much more (positive) or less (negative) likely the OOM killer is to pick this "
         "process, from -1000 to 1000.",
@@ -221,8 +226,9 @@ _CAP_SETS = {
 
 for _name, (_what, _effect) in _CAP_SETS.items():
     ENTRIES.append(doc(f"/process/capabilities/{_name}", f"{_name.capitalize()} capabilities",
-                       _what, _effect, ["CAP_NET_BIND_SERVICE", "CAP_KILL"], _LINUX))
+                       _what, _effect, ["CAP_NET_BIND_SERVICE", "CAP_KILL"], _LINUX,
+                       what_if=CAPABILITY_SETS[_name]))
     ENTRIES.append(doc(f"/process/capabilities/{_name}/*", "Capability",
                        "One capability by its capabilities(7) name, such as CAP_CHOWN.",
                        "Mapped to the kernel's capability number.", "CAP_NET_BIND_SERVICE",
-                       _LINUX))
+                       _LINUX, what_if=CAPABILITY_SETS[_name]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bundlebench.spec.docs.model import FieldDoc, doc
+from bundlebench.spec.docs.what_ifs import CPU_BANDWIDTH, CPUSET_CPUS, MEMORY_LIMIT, PIDS_LIMIT
 
 _L = "config-linux.md"
 _R = "/linux/resources"
@@ -41,10 +42,11 @@ ENTRIES: list[FieldDoc] = [
         "Memory limits for the container's cgroup.",
         "The memory controller reclaims pages when usage nears a limit and calls the OOM "
         "killer in the cgroup when it cannot.",
-        {"limit": 536870912, "swap": 1073741824}, f"{_L}#memory"),
+        {"limit": 536870912, "swap": 1073741824}, f"{_L}#memory", what_if=MEMORY_LIMIT),
     doc(f"{_R}/memory/limit", "Memory limit",
         "Bytes of memory the cgroup may use; -1 for no limit.",
-        "memory.limit_in_bytes (v1) or memory.max (v2).", 536870912, f"{_L}#memory"),
+        "memory.limit_in_bytes (v1) or memory.max (v2).", 536870912, f"{_L}#memory",
+        what_if=MEMORY_LIMIT),
     doc(f"{_R}/memory/reservation", "Memory soft limit",
         "Bytes the cgroup is pushed back to under memory pressure.",
         "memory.soft_limit_in_bytes (v1) or memory.low (v2).", 268435456, f"{_L}#memory"),
@@ -76,7 +78,8 @@ ENTRIES: list[FieldDoc] = [
     doc(f"{_R}/cpu", "CPU",
         "CPU weight, bandwidth and placement for the cgroup.",
         "The cpu and cpuset controllers apply them to every process in the cgroup.",
-        {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0-1"}, f"{_L}#cpu"),
+        {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0-1"}, f"{_L}#cpu",
+        what_if=CPU_BANDWIDTH),
     doc(f"{_R}/cpu/shares", "CPU weight",
         "Relative share of CPU time under contention (1024 is the default weight).",
         "cpu.shares (v1), converted to cpu.weight (v2).", 1024, f"{_L}#cpu"),
@@ -84,13 +87,14 @@ ENTRIES: list[FieldDoc] = [
         "Microseconds of CPU the cgroup may use per period; -1 for no limit.",
         "cpu.cfs_quota_us (v1) or the first field of cpu.max (v2); the cgroup is "
         "throttled once it is spent.",
-        50000, f"{_L}#cpu"),
+        50000, f"{_L}#cpu", what_if=CPU_BANDWIDTH),
     doc(f"{_R}/cpu/burst", "CPU burst",
         "Microseconds of unused quota that may be carried into a later period.",
         "cpu.cfs_burst_us (v1) or cpu.max.burst (v2).", 10000, f"{_L}#cpu"),
     doc(f"{_R}/cpu/period", "CPU period",
         "Length in microseconds of the quota period.",
-        "cpu.cfs_period_us (v1) or the second field of cpu.max (v2).", 100000, f"{_L}#cpu"),
+        "cpu.cfs_period_us (v1) or the second field of cpu.max (v2).", 100000, f"{_L}#cpu",
+        what_if=CPU_BANDWIDTH),
     doc(f"{_R}/cpu/realtimeRuntime", "Real-time runtime",
         "Microseconds per real-time period that real-time tasks may run.",
         "cpu.rt_runtime_us (cgroup v1 with CONFIG_RT_GROUP_SCHED).", 950000, f"{_L}#cpu"),
@@ -100,7 +104,7 @@ ENTRIES: list[FieldDoc] = [
     doc(f"{_R}/cpu/cpus", "Allowed CPUs",
         "CPUs the container may run on, as a list like \"0-3,7\".",
         "cpuset.cpus; the scheduler never places the cgroup's tasks elsewhere.", "0-3",
-        f"{_L}#cpu"),
+        f"{_L}#cpu", what_if=CPUSET_CPUS),
     doc(f"{_R}/cpu/mems", "Allowed memory nodes",
         "NUMA nodes the container may allocate from, as a list like \"0-1\".",
         "cpuset.mems.", "0", f"{_L}#cpu"),
@@ -169,10 +173,10 @@ ENTRIES: list[FieldDoc] = [
         "A cap on the number of tasks in the cgroup.",
         "The pids controller makes fork and clone fail with EAGAIN at the cap, which "
         "stops fork bombs.",
-        {"limit": 1024}, f"{_L}#pids"),
+        {"limit": 1024}, f"{_L}#pids", what_if=PIDS_LIMIT),
     doc(f"{_R}/pids/limit", "Maximum tasks",
         "The most processes and threads the cgroup may hold; -1 for no limit.",
-        "pids.max.", 1024, f"{_L}#pids"),
+        "pids.max.", 1024, f"{_L}#pids", what_if=PIDS_LIMIT),
     doc(f"{_R}/rdma", "RDMA limits",
         "Limits on RDMA resources, keyed by device name.",
         "The rdma controller limits HCA handles and objects per device.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bundlebench.spec.docs.model import FieldDoc, doc
 from bundlebench.spec.docs.shared import id_mapping_docs
+from bundlebench.spec.docs.what_ifs import HOSTNAME, MOUNTS_IN_GENERAL, READONLY_ROOT
 
 _MOUNTS = "config.md#mounts"
 _HOOKS = "config.md#posix-platform-hooks"
@@ -54,6 +55,7 @@ ENTRIES: list[FieldDoc] = [
         "fail with EROFS except on the mounts listed in mounts.",
         True,
         "config.md#root",
+        what_if=READONLY_ROOT,
     ),
     doc(
         "/mounts",
@@ -63,6 +65,7 @@ ENTRIES: list[FieldDoc] = [
         "a later entry may mount over an earlier one.",
         [{"destination": "/proc", "type": "proc", "source": "proc"}],
         _MOUNTS,
+        what_if=MOUNTS_IN_GENERAL,
     ),
     doc(
         "/mounts/*",
@@ -73,6 +76,7 @@ ENTRIES: list[FieldDoc] = [
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
          "options": ["nosuid", "nodev", "mode=1777"]},
         _MOUNTS,
+        what_if=MOUNTS_IN_GENERAL,
     ),
     doc(
         "/mounts/*/destination",
@@ -103,6 +107,7 @@ ENTRIES: list[FieldDoc] = [
         "ENODEV.",
         "tmpfs",
         "config.md#posix-platform-mounts",
+        what_if=MOUNTS_IN_GENERAL,
     ),
     doc(
         "/mounts/*/options",
@@ -138,6 +143,7 @@ ENTRIES: list[FieldDoc] = [
         "private UTS namespace it would rename the host, so runtimes refuse that.",
         "web-1",
         "config.md#hostname",
+        what_if=HOSTNAME,
     ),
     doc(
         "/domainname",

@@ -215,7 +215,7 @@ remembered for the next run), F8 jumps to the next problem's field.
             await self.form.show(pointer, value, schema, self.problems_for(pointer),
                                  in_array=in_array,
                                  label=field_label(tokens) if tokens else "config.json")
-            self.query_one(FieldDocs).show(pointer, schema)
+            self.query_one(FieldDocs).show(pointer, schema, value)
             self.form.disabled = self.raw.error is not None
 
     @on(Tree.NodeHighlighted, "#config-tree")
@@ -338,6 +338,9 @@ remembered for the next run), F8 jumps to the next problem's field.
         session = self._session()
         self._tree_state = session.state
         self._form_key = (self.form.pointer, session.state)
+        # A namespace's type picks its what-if: the panel follows the value.
+        if session.exists(self.form.pointer):
+            self.query_one(FieldDocs).value_changed(session.get(self.form.pointer))
         self._validate()
         if self.showing_raw:
             self._sync_raw()
