@@ -22,4 +22,5 @@ COMMANDS: tuple[str, ...] = (
     "kill",
     "rm",
     "step",
+    "serve",
 )
