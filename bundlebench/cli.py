@@ -19,18 +19,21 @@ OPEN_HELP = (
     "by default the current directory; `bundlebench --demo` opens the demo bundle, building "
     "it first. A bundle directory named like a command is opened as ./NAME."
 )
+READ_ONLY_HELP = ("open the workbench in read-only classroom mode: browse and edit in memory, "
+                  "but nothing is launched, saved or typed into a container")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bundlebench",
-        usage="bundlebench [-h] [--version] [--demo] [BUNDLE | COMMAND ...]",
+        usage="bundlebench [-h] [--version] [--demo] [--read-only] [BUNDLE | COMMAND ...]",
         description="Look inside, edit and run OCI container bundles.",
         epilog=OPEN_HELP,
     )
     parser.add_argument("--version", action="version", version=f"bundlebench {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="open the workbench on the demo bundle (built on first use)")
+    parser.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="bundlebench")
     for name in COMMANDS:
         try:
@@ -48,6 +51,7 @@ def build_open_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bundlebench", description=OPEN_HELP)
     parser.add_argument("bundle", metavar="BUNDLE", type=Path, help="the bundle directory")
     parser.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
     return parser
 
 
@@ -105,7 +109,7 @@ def os_error_sentence(error: OSError) -> str:
 def _open(args: argparse.Namespace) -> int:
     from bundlebench.tui.launch import open_app
 
-    return open_app(args.bundle, demo=args.demo)
+    return open_app(args.bundle, demo=args.demo, read_only=args.read_only)
 
 
 if __name__ == "__main__":

@@ -23,4 +23,5 @@ COMMANDS: tuple[str, ...] = (
     "kill",
     "rm",
     "step",
+    "serve",
 )

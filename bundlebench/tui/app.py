@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -19,6 +20,7 @@ from bundlebench.bundle.rootfs import Rootfs
 from bundlebench.errors import BundlebenchError
 from bundlebench.format import problem_summary
 from bundlebench.spec.problems import Problem
+from bundlebench.tui.read_only import refused
 from bundlebench.tui.screens.confirm import QuitScreen
 from bundlebench.tui.screens.help import HelpScreen
 from bundlebench.tui.screens.rootfs import RootfsScreen
@@ -84,6 +86,8 @@ class BundlebenchApp(App[None]):
     Screens talk to the app through three reactives: ``problems`` (None while the
     validator runs), ``dirty`` (the config screen sets it when an edit is not saved)
     and ``validating``; call ``refresh_validation()`` after changing the config.
+    With ``read_only`` (classroom mode) nothing is launched, written or typed into a
+    container (see bundlebench.tui.read_only).
     """
 
     TITLE = "bundlebench"
@@ -111,14 +115,16 @@ class BundlebenchApp(App[None]):
     dirty: reactive[bool] = reactive(False)
     validating: reactive[bool] = reactive(False)
 
-    def __init__(self, bundle: Path | str | Bundle, *, validator: Validator | None = None) -> None:
+    def __init__(self, bundle: Path | str | Bundle, *, validator: Validator | None = None,
+                 read_only: bool = False) -> None:
+        self.read_only = read_only
         self.bundle = bundle if isinstance(bundle, Bundle) else Bundle.open(bundle)
         self.validator = validator or default_validator
         self._rootfs: Rootfs | None = None
         if self.bundle.config_trouble is not None:
             self.DEFAULT_MODE = "config"  # open where the repair starts
         super().__init__()
-        self.sub_title = str(self.bundle.path)
+        self.sub_title = self._sub_title(str(self.bundle.path))
         from bundlebench.tui.settings import load_settings
 
         self.settings, self._settings_notice = load_settings()
@@ -143,7 +149,7 @@ class BundlebenchApp(App[None]):
         if self._rootfs is not None:
             self._rootfs.close()
         self.bundle, self._rootfs = bundle, None
-        self.sub_title = str(bundle.path)
+        self.sub_title = self._sub_title(str(bundle.path))
         self.dirty = False
         self.refresh_validation()
         follow = getattr(self.screen, "follow_bundle", None)
@@ -207,7 +213,10 @@ class BundlebenchApp(App[None]):
             return
         errors = sum(p.severity == "error" for p in problems)
         summary = problem_summary(errors, len(problems) - errors)
-        self.sub_title = f"{self.bundle.path} · config.json {summary}"
+        self.sub_title = self._sub_title(f"{self.bundle.path} · config.json {summary}")
+
+    def _sub_title(self, text: str) -> str:
+        return f"{text} · read-only" if self.read_only else text
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -216,6 +225,15 @@ class BundlebenchApp(App[None]):
         terminal controls)."""
         super().notify(untrusted.markup(message), title=untrusted.markup(title),
                        severity=severity, timeout=timeout, markup=True)
+
+    async def run_action(self, action: str | Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Run an action; in read-only mode the refused ones are said, not run (every
+        key binding and palette command comes through here)."""
+        name = parse_action(action)[1] if isinstance(action, str) else action[1]
+        if refused(self, name):
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     # -- screens -------------------------------------------------------------------
     async def action_switch_to(self, mode: str) -> None:
@@ -284,6 +302,8 @@ class BundlebenchApp(App[None]):
     def save_config(self) -> bool:
         """Save config.json through the config screen's own save (atomic; it asks when the
         file changed on disk); True when nothing is left unsaved."""
+        if refused(self, "save"):
+            return False
         try:
             stack = self.get_screen_stack("config")
         except KeyError:  # the config screen was never shown

@@ -28,7 +28,7 @@ def resolve_bundle(target: Path | None, *, demo: bool) -> Path:
     return cwd
 
 
-def open_app(target: Path | None, *, demo: bool = False) -> int:
+def open_app(target: Path | None, *, demo: bool = False, read_only: bool = False) -> int:
     """Run the workbench on a bundle; errors are BundlebenchError sentences."""
     from bundlebench.bundle.model import Bundle
 
@@ -41,5 +41,5 @@ def open_app(target: Path | None, *, demo: bool = False) -> int:
         )
     from bundlebench.tui.app import BundlebenchApp
 
-    BundlebenchApp(bundle).run()
+    BundlebenchApp(bundle, read_only=read_only).run()
     return 0

@@ -75,15 +75,18 @@ def test_without_a_terminal_the_app_explains(bundle: Path, monkeypatch) -> None:
 
 
 def test_first_argument_opens_the_app_unless_it_is_a_command(bundle: Path, monkeypatch) -> None:
-    opened: list[tuple[Path | None, bool]] = []
-    monkeypatch.setattr(launch, "open_app", lambda path, demo=False: opened.append((path, demo))
-                        or 0)
+    opened: list[tuple[Path | None, bool, bool]] = []
+    monkeypatch.setattr(launch, "open_app", lambda path, demo=False, read_only=False:
+                        opened.append((path, demo, read_only)) or 0)
     assert main([str(bundle)]) == 0
     assert main(["--demo"]) == 0
     assert main([]) == 0
-    assert opened == [(bundle, False), (None, True), (None, False)]
+    assert main(["--read-only", str(bundle)]) == 0
+    assert main(["--read-only"]) == 0
+    assert opened == [(bundle, False, False), (None, True, False), (None, False, False),
+                      (bundle, False, True), (None, False, True)]
     assert main(["validate", str(bundle)]) in (0, 1)  # still the subcommand
-    assert len(opened) == 3
+    assert len(opened) == 5
 
 
 def test_help_lists_the_app_and_the_commands_without_importing_textual() -> None:

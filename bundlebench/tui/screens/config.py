@@ -21,6 +21,7 @@ from bundlebench.edit.values import default_value, summary
 from bundlebench.errors import BundlebenchError
 from bundlebench.spec.fields import field_schema
 from bundlebench.spec.validate import field_label
+from bundlebench.tui.read_only import dimmed, refused
 from bundlebench.tui.screens.config_actions import ConfigActions
 from bundlebench.tui.screens.confirm import ConfirmScreen
 from bundlebench.tui.troubles import config_trouble_problem
@@ -155,6 +156,8 @@ remembered for the next run), F8 jumps to the next problem's field.
         self.raw.text_area.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if dimmed(self, action):
+            return None
         # Without a config.json there is nothing to save, undo or show as text yet.
         trouble = self.config_trouble
         if trouble is not None and trouble.kind == "missing":
@@ -168,6 +171,8 @@ remembered for the next run), F8 jumps to the next problem's field.
     @on(ConfigMissing.WriteDefault)
     def _write_default(self, event: ConfigMissing.WriteDefault) -> None:
         event.stop()
+        if refused(self, "write_default_config"):
+            return
         rootless = default_rootless()
         path = self.app.bundle.path  # type: ignore[attr-defined]
 

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from bundlebench.containers.launch import runtime_root
 from bundlebench.containers.listing import ContainerRow, list_containers
 from bundlebench.containers.transports import AttachTransport, PtyTransport, exec_argv
+from bundlebench.tui.read_only import refused
 from bundlebench.tui.screens.containers_actions import ContainersActions
 from bundlebench.tui.widgets.containers_list import ContainersTable
 from bundlebench.tui.widgets.inspector import Inspector
@@ -279,6 +280,8 @@ again, / finds, n and N go to the next and previous match, ctrl+s saves it to a 
         return pane
 
     async def action_attach(self) -> None:
+        if refused(self, "attach"):  # enter on a row comes here without run_action
+            return
         row = self.selected
         if not self._attachable(row):
             self.say("Choose a running container that was launched by bundlebench.",

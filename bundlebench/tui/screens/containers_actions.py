@@ -21,6 +21,7 @@ from bundlebench.containers.choices import Choices, load_choices, save_choices
 from bundlebench.containers.launch import Launched, LaunchOptions, new_container_id
 from bundlebench.containers.listing import ContainerRow
 from bundlebench.errors import BundlebenchError
+from bundlebench.tui.read_only import dimmed, refused
 from bundlebench.tui.screens.containers_launch import (
     LaunchAnswer,
     LaunchDialog,
@@ -61,6 +62,8 @@ class ContainersActions(Screen[None]):
         raise NotImplementedError
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if dimmed(self, action):
+            return None
         if action in ONLY_WHEN:
             row = self.selected
             return row is not None and row.status == ONLY_WHEN[action]
@@ -76,6 +79,8 @@ class ContainersActions(Screen[None]):
         self._begin(start=False)
 
     def _begin(self, start: bool) -> None:
+        if refused(self, "launch"):
+            return
         app: Any = self.app
         if not getattr(app, "dirty", False):
             self._ask_how(start, None)

@@ -25,6 +25,7 @@ from bundlebench.bundle.walk import SizeProgress, directory_size
 from bundlebench.format import normalize_path, plural
 from bundlebench.tui.breathe import BreathingEvent
 from bundlebench.tui.make_flow import make_rootfs
+from bundlebench.tui.read_only import refused
 from bundlebench.tui.screens.goto import GotoScreen
 from bundlebench.tui.widgets.bundle_header import BundleHeader
 from bundlebench.tui.widgets.entry_details import EntryDetails
@@ -163,6 +164,8 @@ was on).
     @on(RootfsRepair.Make)
     def _make_rootfs(self, event: RootfsRepair.Make) -> None:
         event.stop()
+        if refused(self, "make_rootfs"):
+            return
         if self.trouble is not None and self.trouble.path is not None:
             make_rootfs(self.app, self.trouble.path, event.source)
 

@@ -22,6 +22,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from bundlebench.tui.read_only import dimmed
 from bundlebench.tui.widgets.log_lines import MAX_LINES, LogLines
 from bundlebench.untrusted import styled, visible
 
@@ -183,6 +184,9 @@ class LogsView(Vertical):
         if self.lines.find(text, forward=forward, again=again) and self.following:
             self.following = False  # new output would scroll the match away
         self._update_status()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if dimmed(self, action) else True
 
     def action_save(self) -> None:
         from bundlebench.tui.widgets.logs_prompt import LogPrompt
