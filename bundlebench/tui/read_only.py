@@ -21,6 +21,7 @@ REFUSALS: dict[str, str] = {
     "create": _LAUNCH,
     "step_launch": _LAUNCH,
     "start": _LAUNCH,
+    "check_lesson": _LAUNCH,  # a lesson's check runs in a container
     "save": _WRITE,
     "new_bundle": _WRITE,
     "unpack_image": _WRITE,

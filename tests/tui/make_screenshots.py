@@ -140,6 +140,28 @@ async def shoot_step() -> list[Path]:
     return [path]
 
 
+async def shoot_lessons() -> list[Path]:
+    """The lessons screen at 80x24 after the pid lesson's check passed (root only: the
+    check runs in a real container)."""
+    from bundlebench.bundle.demo import build_demo
+    from tests.tui.containers_host import wait_for
+
+    demo = build_demo(DEMO)
+    app = BundlebenchApp(demo)
+    app.runtime_root = str(STATE)
+    path = OUT / "lessons.svg"
+    os.environ["XDG_STATE_HOME"] = str(STATE.parent / "lesson-state")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await pilot.pause(0.5)
+        await pilot.press("c")
+        status = app.screen.query_one("#lessons-status")
+        await wait_for(pilot, lambda: "passed" in str(status.render()), what="the check")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(path))
+    return [path]
+
+
 def main() -> int:
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -154,7 +176,8 @@ def main() -> int:
     for path in asyncio.run(shoot()):
         print(path.relative_to(ROOT))
     if os.geteuid() == 0:
-        for path in asyncio.run(shoot_containers()) + asyncio.run(shoot_step()):
+        for path in (asyncio.run(shoot_containers()) + asyncio.run(shoot_step())
+                     + asyncio.run(shoot_lessons())):
             print(path.relative_to(ROOT))
     else:
         print("the containers screenshots run a container: run this as root for them")

@@ -34,12 +34,13 @@ class FakeRunner:
                         (("Namespaces", "unshare(CLONE_NEWPID)", "ok"),))
 
 
-def lesson_app(bundle: Path, runner: FakeRunner, progress: Path) -> BundlebenchApp:
+def lesson_app(bundle: Path, runner: FakeRunner, progress: Path, *,
+               read_only: bool = False) -> BundlebenchApp:
     class LessonApp(BundlebenchApp):
         MODES = {**BundlebenchApp.MODES,
                  "lessons": lambda: LessonsScreen(runner=runner, progress_file=progress)}
 
-    return LessonApp(bundle)
+    return LessonApp(bundle, read_only=read_only)
 
 
 async def open_lessons(pilot, app: BundlebenchApp) -> LessonsScreen:
@@ -172,3 +173,20 @@ def test_progress_from_an_earlier_session_is_shown(bundle: Path, tmp_path: Path)
             assert "✔ seccomp" in screen_text(app)
 
     asyncio.run(scenario())
+
+
+def test_read_only_mode_runs_no_check(bundle: Path, tmp_path: Path) -> None:
+    for read_only in (True, False):  # the same key checks when the mode is off
+        runner = FakeRunner()
+
+        async def scenario(runner: FakeRunner = runner, read_only: bool = read_only) -> None:
+            app = lesson_app(bundle, runner, tmp_path / "p.json", read_only=read_only)
+            async with app.run_test(size=(80, 24)) as pilot:
+                screen = await open_lessons(pilot, app)
+                await pilot.press("c")
+                await settle(pilot, app)
+                screen.action_check_lesson()  # and not by a direct call either
+                await settle(pilot, app)
+
+        asyncio.run(scenario())
+        assert (runner.calls == []) is read_only

@@ -27,16 +27,22 @@ from bundlebench.lessons.catalog import LESSONS
 from bundlebench.lessons.model import CheckRun, Lesson
 from bundlebench.lessons.progress import LessonProgress, load_progress, record_check
 from bundlebench.lessons.sections import lesson_sections, outcome_sections, progress_mark
+from bundlebench.tui.read_only import dimmed, refused
 from bundlebench.untrusted import markup, styled
 
 Runner = Callable[[Lesson, Path, dict[str, Any]], CheckRun]
 
 
-def default_runner(lesson: Lesson, bundle: Path, config: dict[str, Any]) -> CheckRun:
-    """Run the check in a real container (imported on first use)."""
-    from bundlebench.lessons.runner import run_check
+def container_runner(root: str | None) -> Runner:
+    """Run checks in real containers under the runtime root ``root`` (None: the
+    runtime's default), as the containers screen launches them."""
 
-    return run_check(lesson, bundle, config)
+    def run(lesson: Lesson, bundle: Path, config: dict[str, Any]) -> CheckRun:
+        from bundlebench.lessons.runner import run_check
+
+        return run_check(lesson, bundle, config, root=root)
+
+    return run
 
 
 def sections_text(sections: list[tuple[str, str]], untrusted: tuple[str, ...] = ()) -> Text:
@@ -70,16 +76,16 @@ what the lesson promises, and what the kernel did. Your progress is kept per use
     BINDINGS = [
         Binding("b", "begin", "Begin", id="lessons.begin",
                 tooltip="Put the lesson's starting point in the editor (not saved)"),
-        Binding("c", "check", "Check", id="lessons.check",
+        Binding("c", "check_lesson", "Check", id="lessons.check",
                 tooltip="Run the lesson's check in a container of the editor's config"),
         Binding("g", "open_field", "Go to field", id="lessons.field",
                 tooltip="Open the field the lesson changes on the config screen"),
     ]
 
-    def __init__(self, runner: Runner = default_runner, progress_file: Path | None = None
+    def __init__(self, runner: Runner | None = None, progress_file: Path | None = None
                  ) -> None:
         super().__init__()
-        self.runner = runner
+        self._runner = runner
         self.progress_file = progress_file
         self.progress: dict[str, LessonProgress] = {}
         self.outcomes: dict[str, CheckRun] = {}
@@ -101,6 +107,11 @@ what the lesson promises, and what the kernel did. Your progress is kept per use
 
     def on_screen_resume(self) -> None:
         self._show_lesson()  # the editor's config may have changed meanwhile
+
+    @property
+    def runner(self) -> Runner:
+        """The given runner, or real containers under the app's runtime root."""
+        return self._runner or container_runner(getattr(self.app, "runtime_root", None))
 
     # -- what is shown ---------------------------------------------------------------
     @property
@@ -175,8 +186,13 @@ what the lesson promises, and what the kernel did. Your progress is kept per use
         if go_to is not None:
             await go_to(self.lesson.field)
 
-    def action_check(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if dimmed(self, action) else True
+
+    def action_check_lesson(self) -> None:
         """Run the lesson's check in a container of the editor's config."""
+        if refused(self, "check_lesson"):  # called directly, not through a key
+            return
         lesson = self.lesson
         config = self._config()
         if self.checking is not None:
