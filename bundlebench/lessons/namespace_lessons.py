@@ -45,8 +45,8 @@ PID = Lesson(
            "that namespace's init: orphans are given to it, and signals it has no handler "
            "for do not reach it. The /proc mounted inside lists only this namespace.",
     kinds=("namespace",),
-    step_hint="Step launch it (S on the containers screen) and watch the pid line of the "
-              "namespaces turn private.",
+    step_hint="at the namespace step the pid line of the stopped process's namespaces "
+              "turns private.",
 )
 
 _LESSON_MOUNT = {"destination": "/lesson", "type": "tmpfs", "source": "tmpfs",
@@ -105,8 +105,8 @@ MOUNT = Lesson(
            "pivot_root(2) made the rootfs the new / and the old root was lazily unmounted: "
            "nothing of the host's tree stays reachable, and the host never sees /lesson.",
     kinds=("mount", "pivot_root"),
-    step_hint="Step launch it and run to pivot_root (r, then pivot_root): the mount table's "
-              "changes are highlighted at each stop.",
+    step_hint="run to pivot_root (r, then pivot_root): each stop highlights the mount "
+              "table's changes.",
 )
 
 _MAPPING = [{"containerID": 0, "hostID": 100000, "size": 65536}]
@@ -166,6 +166,5 @@ USER = Lesson(
            "every capability over what the namespace owns; on the host it is uid 100000 "
            "and may do only what that id may. Files of unmapped ids show as 65534.",
     kinds=("userns", "namespace"),
-    step_hint="Step launch it and stop after userns: the uid/gid lines of the stopped "
-              "process show the map.",
+    step_hint="stop after userns: the stopped process's uid and gid lines show the map.",
 )

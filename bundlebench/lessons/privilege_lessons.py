@@ -42,8 +42,8 @@ CAPABILITIES = Lesson(
            "Being uid 0 does not pass a permission check by itself; the kernel asks for "
            "CAP_DAC_OVERRIDE in the effective set before it ignores a file's mode bits.",
     kinds=("capabilities",),
-    step_hint="Step launch it and run to capabilities: the stopped process's capability "
-              "sets are listed by name, before and after the drop.",
+    step_hint="run to capabilities: the stopped process's capability sets are listed by "
+              "name, before and after the drop.",
 )
 
 _LIMIT = 16 * 1024 * 1024
@@ -99,7 +99,7 @@ MEMORY = Lesson(
            "doubled past 16 MiB and no page could be reclaimed, the kernel's OOM killer "
            "chose a process of that cgroup and sent it SIGKILL: 137 is 128 + 9.",
     kinds=("cgroups",),
-    step_hint="Step launch it and stop at cgroups: the stopped process's cgroup is the "
+    step_hint="stop at cgroups: from the next stop the process's cgroup is the "
               "container's own.",
     needs_root=True,
 )
@@ -161,6 +161,6 @@ SECCOMP = Lesson(
            "the kernel runs the program on each system call of the process and its "
            "children: mkdir returns -1 with errno EPERM (1) and the directory is never made.",
     kinds=("seccomp",),
-    step_hint="Step launch it and run to seccomp: Seccomp in /proc/PID/status turns from 0 "
-              "to 2 at the next stop.",
+    step_hint="run to seccomp (after s starts it): Seccomp in /proc/PID/status turns "
+              "from 0 to 2 at the next stop.",
 )

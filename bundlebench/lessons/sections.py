@@ -19,7 +19,7 @@ def lesson_sections(lesson: Lesson, missing: list[str] | None = None
     sections += [
         ("Launch", "Check it (c on the Lessons screen, or `bundlebench lesson "
                    f"{lesson.name} --check BUNDLE`): the check runs in a container of "
-                   f"your edited config. {lesson.step_hint}"),
+                   f"your edited config. Or step it (s): {lesson.step_hint}"),
         ("The check", lesson.check_command),
         ("You should see", lesson.expect),
     ]

@@ -190,3 +190,23 @@ def test_read_only_mode_runs_no_check(bundle: Path, tmp_path: Path) -> None:
 
         asyncio.run(scenario())
         assert (runner.calls == []) is read_only
+
+
+def test_s_step_launches_the_editor_s_config(bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    from bundlebench.tui.screens.containers_actions import ContainersActions
+
+    for read_only in (False, True):
+        calls: list[bool] = []
+        monkeypatch.setattr(ContainersActions, "action_step_launch",
+                            lambda self, calls=calls: calls.append(True))
+
+        async def scenario(read_only: bool = read_only) -> None:
+            app = lesson_app(bundle, FakeRunner(), tmp_path / "p.json", read_only=read_only)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await open_lessons(pilot, app)
+                await pilot.press("s")
+                await settle(pilot, app)
+                assert app.current_mode == "containers"
+
+        asyncio.run(scenario())
+        assert calls == ([] if read_only else [True])

@@ -71,13 +71,16 @@ editor becomes the lesson's starting point (one undoable edit, not saved) and th
 config screen opens at the field to change. Make the edit there; back here (4) the
 lesson says whether the edit is in. c checks it: a container of the editor's config,
 saved or not, runs the lesson's check, and you see what it printed, whether that is
-what the lesson promises, and what the kernel did. Your progress is kept per user.
+what the lesson promises, and what the kernel did. s step launches the same config on
+the containers screen, to watch each setup step happen. Progress is kept per user.
 """
     BINDINGS = [
         Binding("b", "begin", "Begin", id="lessons.begin",
                 tooltip="Put the lesson's starting point in the editor (not saved)"),
         Binding("c", "check_lesson", "Check", id="lessons.check",
                 tooltip="Run the lesson's check in a container of the editor's config"),
+        Binding("s", "step_lesson", "Step it", id="lessons.step",
+                tooltip="Step launch the editor's config: stop before each setup step"),
         Binding("g", "open_field", "Go to field", id="lessons.field",
                 tooltip="Open the field the lesson changes on the config screen"),
     ]
@@ -185,6 +188,15 @@ what the lesson promises, and what the kernel did. Your progress is kept per use
         go_to = getattr(self.app.screen, "go_to", None)
         if go_to is not None:
             await go_to(self.lesson.field)
+
+    async def action_step_lesson(self) -> None:
+        """Watch the editor's config being set up stop by stop (the containers screen's
+        step launch, which read-only mode refuses)."""
+        if self._config() is None:
+            self.say("config.json does not parse: repair it on the config screen first.")
+            return
+        await self.app.action_switch_to("containers")  # type: ignore[attr-defined]
+        await self.app.screen.run_action("step_launch")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return None if dimmed(self, action) else True
