@@ -13,6 +13,9 @@ from bundlebench.untrusted import styled
 
 MODES = (("rootfs", "1 Rootfs"), ("config", "2 Config"), ("containers", "3 Containers"),
          ("lessons", "4 Lessons"))
+# Below this width the other screens' tabs show their key only, so that the bundle's path
+# keeps some room; their tooltips still name them.
+FULL_TABS_WIDTH = 110
 
 
 class BundleHeader(Horizontal):
@@ -62,6 +65,12 @@ class BundleHeader(Horizontal):
         widget = self.query_one("#header-dirty", Static)
         widget.update("● unsaved changes" if self.app.dirty else "")
         widget.set_class(self.app.dirty, "-dirty")
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.width < FULL_TABS_WIDTH
+        for mode, label in MODES:
+            tab = self.query_one(f"#header-tab-{mode}", Static)
+            tab.update(label.split()[0] if compact and mode != self.mode else label)
 
     async def on_click(self, event: events.Click) -> None:
         widget_id = event.widget.id if event.widget is not None else None

@@ -16,7 +16,7 @@ _WHAT_IF_STYLES = {"With it": "bold green", "Without it": "bold yellow", "See it
 
 
 def doc_text(pointer: str, schema: dict[str, Any] | None, value: Any = None) -> Text:
-    """Title, meaning, kernel/runtime effect, what-if, example and spec section of a field.
+    """Title, meaning, kernel/runtime effect, example, spec section and what-if of a field.
 
     ``value`` is what config.json holds at ``pointer``: it picks the what-if where the
     value decides (a namespace entry shows the what-if of its type).
@@ -35,7 +35,6 @@ def doc_text(pointer: str, schema: dict[str, Any] | None, value: Any = None) -> 
     text.append(doc.what + "\n\n")
     text.append("Effect  ", style="bold dim")
     text.append(doc.effect + "\n\n")
-    text.append_text(what_if_text(pointer, value))
     enum = (schema or {}).get("enum")
     if enum:
         text.append("Values  ", style="bold dim")
@@ -45,6 +44,13 @@ def doc_text(pointer: str, schema: dict[str, Any] | None, value: Any = None) -> 
     text.append("Spec    ", style="bold dim")
     # Plain text: a rich link gets a random id, which would make every screenshot differ.
     text.append(doc.section_url)
+    # Last, so that what every field has (meaning, effect, spec) stays in a small panel's
+    # first rows; the panel scrolls to it.
+    block = what_if_text(pointer, value)
+    if block:
+        text.append("\n\n")
+        text.append_text(block)
+        text.rstrip()
     return text
 
 
