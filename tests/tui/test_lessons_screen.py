@@ -210,3 +210,20 @@ def test_s_step_launches_the_editor_s_config(bundle: Path, tmp_path: Path, monke
 
         asyncio.run(scenario())
         assert calls == ([] if read_only else [True])
+
+
+def test_begin_where_the_config_is_already_at_the_start(bundle: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = lesson_app(bundle, FakeRunner(), tmp_path / "p.json")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_lessons(pilot, app)
+            await pilot.press("end")  # seccomp: the default config has none to take out
+            await settle(pilot, app)
+            await pilot.press("b")
+            await settle(pilot, app)
+            assert app.current_mode == "config" and not app.dirty
+            said = [note.message for note in app._notifications]
+            assert any("already at its starting point" in message for message in said), said
+            assert not app.screen.session.can_undo
+
+    asyncio.run(scenario())

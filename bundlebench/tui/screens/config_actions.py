@@ -155,8 +155,17 @@ class ConfigActions(LiveValidation):
         """Turn the config into ``lesson``'s starting point, as one undoable edit that is
         not saved; show the lesson's field. False when the config cannot be edited."""
 
+        if self._blocked():
+            return False
+        started = lesson.begin(self._session().data)
+        if started == self._session().data:
+            await self.go_to(lesson.field)
+            self.notify(f"Lesson {lesson.name} begun: the config is already at its starting "
+                        "point; now make the edit")
+            return True
+
         def begin(session: EditSession) -> str:
-            session.replace_all(lesson.begin(session.data), label=f"Begin lesson {lesson.name}")
+            session.replace_all(started, label=f"Begin lesson {lesson.name}")
             return lesson.field
 
         done = (f"Lesson {lesson.name} begun: its starting point is in the editor, not saved; "
