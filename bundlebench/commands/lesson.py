@@ -90,6 +90,7 @@ def _begin(lesson: Lesson, bundle_path: Path) -> int:
 
 def _check(lesson: Lesson, bundle_path: Path) -> int:
     from bundlebench.bundle import Bundle
+    from bundlebench.containers.launch import LaunchRefused
     from bundlebench.lessons.progress import record_check
     from bundlebench.lessons.runner import run_check
     from bundlebench.lessons.sections import outcome_sections
@@ -101,7 +102,12 @@ def _check(lesson: Lesson, bundle_path: Path) -> int:
         _print_sections([("Your edit", "not yet: " + " ".join(missing)),
                          ("The edit", lesson.edit)])
         return 1
-    outcome = run_check(lesson, bundle.path, bundle.config.data)
+    try:
+        outcome = run_check(lesson, bundle.path, bundle.config.data)
+    except LaunchRefused as refusal:  # the errors themselves, not a pointer to validate
+        _print_sections([("Not launched", "\n".join(
+            f"{problem.pointer or '/'}: {problem.message}" for problem in refusal.problems))])
+        return 1
     _print_sections(outcome_sections(lesson, outcome))
     try:
         record_check(lesson.name, outcome.passed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 
 from bundlebench.lessons import config_parts as parts
 from bundlebench.lessons.model import Config, Lesson
@@ -126,8 +127,12 @@ def _user_missing(config: Config) -> list[str]:
 
 def _with_user_namespace(config: Config) -> Config:
     result = parts.with_namespace(config, "user")
-    result["linux"]["uidMappings"] = copy.deepcopy(_MAPPING)
-    result["linux"]["gidMappings"] = copy.deepcopy(_MAPPING)
+    if os.geteuid() == 0:
+        result["linux"]["uidMappings"] = copy.deepcopy(_MAPPING)
+        result["linux"]["gidMappings"] = copy.deepcopy(_MAPPING)
+    else:  # without newuidmap a plain user can map only their own ids (as make rootless)
+        result["linux"]["uidMappings"] = [{"containerID": 0, "hostID": os.geteuid(), "size": 1}]
+        result["linux"]["gidMappings"] = [{"containerID": 0, "hostID": os.getegid(), "size": 1}]
     return result
 
 
