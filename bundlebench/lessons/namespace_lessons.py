@@ -163,13 +163,13 @@ USER = Lesson(
     edit_missing=_user_missing,
     solve=_with_user_namespace,
     check=("sh", "-c", 'echo "uid_map: $(cat /proc/self/uid_map)"; id; ls -ln /bin/sh'),
-    expect="uid_map: 0 100000 65536 (inside id, host id, how many), and id says uid=0: root "
-           "here is uid 100000 on the host.",
+    expect="uid_map: 0 HOST-ID COUNT (inside id, host id, how many; 0 100000 65536 with the "
+           "edit above) and id says uid=0: root here is an ordinary id on the host.",
     judge=_judge_user,
     kernel="unshare(CLONE_NEWUSER) made a user namespace, and the runtime, from "
            "outside, wrote /proc/PID/uid_map and gid_map. Inside, the process is uid 0 with "
-           "every capability over what the namespace owns; on the host it is uid 100000 "
-           "and may do only what that id may. Files of unmapped ids show as 65534.",
+           "every capability over what the namespace owns; on the host it is the mapped id "
+           "(100000) and may do only what that id may. Files of unmapped ids show as 65534.",
     kinds=("userns", "namespace"),
     step_hint="stop after userns: the stopped process's uid and gid lines show the map.",
 )
