@@ -71,3 +71,14 @@ def test_a_broken_config_is_one_sentence(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert code != 0 and err.count("\n") == 1 and "config.json" in err
     assert main(["lesson", "--check", str(bundle)]) == 2
+
+
+def test_a_config_the_runtime_refuses_lists_its_errors(tmp_path: Path, capsys, state) -> None:
+    bundle = _bundle(tmp_path)
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["cwd"] = "relative/dir"  # the pid namespace is there: the edit is done
+    (bundle / "config.json").write_text(json.dumps(config))
+    assert main(["lesson", "pid", "--check", str(bundle)]) == 1
+    out = capsys.readouterr().out
+    assert "Not launched:" in out and "/process/cwd" in out
+    assert progress.load_progress() == {}, "a check that did not run is not counted"
