@@ -14,7 +14,8 @@ from textual.dom import DOMNode
 SYSTEM_ACTIONS = {"quit", "command_palette", "change_theme", "help_quit"}
 SCREENS = (("rootfs", "Browse the root filesystem"),
            ("config", "Edit config.json with live validation"),
-           ("containers", "Launch the bundle, attach to it, inspect and trace it"))
+           ("containers", "Launch the bundle, attach to it, inspect and trace it"),
+           ("lessons", "Guided lessons: an edit, a check in a container, the kernel's part"))
 # Making bundles: app actions without a key, so they are listed here.
 MAKE = (("New bundle from rootfs tarball…", "new_bundle",
          "Extract a rootfs tarball safely into a new bundle with the default config.json"),

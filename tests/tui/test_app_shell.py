@@ -129,7 +129,8 @@ def test_every_binding_has_a_palette_command(bundle: Path) -> None:
                 screen = app.screen
                 commands = {(id(c.node), c.action) for c in palette_commands(screen)}
                 titles = {c.title for c in palette_commands(screen)}
-                assert {"Screen: rootfs", "Screen: config", "Screen: containers"} <= titles
+                assert {"Screen: rootfs", "Screen: config", "Screen: containers",
+                         "Screen: lessons"} <= titles
                 for active in screen.active_bindings.values():
                     binding = active.binding
                     if not binding.description or not binding.show:
