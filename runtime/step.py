@@ -37,6 +37,7 @@ import os
 from runtime.errors import RuntimeFailure
 
 SOCKET_NAME = "step.sock"
+_STAGING_NAME = ".step.new"
 DEFAULT_TIMEOUT = 300.0  # seconds a stop waits for a client
 COMMANDS = ("next", "continue", "to", "look", "abort")
 _MODE_SIZE = 64  # bytes of the shared mode: "next", "continue" or "to KIND"
@@ -77,9 +78,14 @@ class Stepper:
         self._counter = mmap.mmap(-1, 8, mmap.MAP_SHARED)
         self._set_mode("next")
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        self.server.bind(self.path)
-        os.chmod(self.path, 0o600)
+        # Bound under another name (as long, so no path limit differs) and renamed once it
+        # listens: a client that sees step.sock can connect, never meets ECONNREFUSED
+        # between bind and listen and takes it for "no more stops".
+        staging = os.path.join(state_dir, _STAGING_NAME)
+        self.server.bind(staging)
+        os.chmod(staging, 0o600)
         self.server.listen(8)
+        os.rename(staging, self.path)
 
     def _set_mode(self, mode: str) -> None:
         data = mode.encode()[:_MODE_SIZE]

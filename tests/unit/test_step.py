@@ -117,3 +117,29 @@ def test_a_client_holding_the_stop_is_not_timed_out(tmp_path: Path) -> None:
     held.send("next")
     steps.join()
     assert steps.ran == ["mount", "exec"]  # the next stop had no client: it went on
+
+
+def test_the_socket_appears_only_once_it_listens(tmp_path: Path, monkeypatch) -> None:
+    # A client that finds step.sock must be able to connect: between bind and listen a
+    # connect is refused, which clients read as "no more stops" (CI once saw it so).
+    import os
+    import socket
+
+    import runtime.step as step_module
+
+    renames: list[tuple[str, str]] = []
+    real_rename = os.rename
+
+    def rename(source: str, target: str) -> None:
+        assert not os.path.exists(target), "step.sock was there before it listened"
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.connect(source)  # it listens already
+        probe.close()
+        renames.append((source, target))
+        real_rename(source, target)
+
+    monkeypatch.setattr(step_module.os, "rename", rename)
+    stepper = Stepper(str(tmp_path), timeout=1)
+    assert [os.path.basename(target) for _source, target in renames] == ["step.sock"]
+    assert oct(os.stat(tmp_path / "step.sock").st_mode & 0o777) == "0o600"
+    stepper.server.close()
