@@ -105,8 +105,7 @@ def _check(lesson: Lesson, bundle_path: Path) -> int:
     try:
         outcome = run_check(lesson, bundle.path, bundle.config.data)
     except LaunchRefused as refusal:  # the errors themselves, not a pointer to validate
-        _print_sections([("Not launched", "\n".join(
-            f"{problem.pointer or '/'}: {problem.message}" for problem in refusal.problems))])
+        _print_sections([("Not launched", "\n".join(refusal.error_lines()))])
         return 1
     _print_sections(outcome_sections(lesson, outcome))
     try:

@@ -26,6 +26,10 @@ class LaunchRefused(BundlebenchError):
         super().__init__(message)
         self.problems = problems
 
+    def error_lines(self) -> list[str]:
+        """One line per error, its field first ("/process/cwd: ...")."""
+        return [f"{problem.pointer or '/'}: {problem.message}" for problem in self.problems]
+
 
 @dataclass
 class LaunchOptions:

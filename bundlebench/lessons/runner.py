@@ -36,21 +36,21 @@ def run_check(lesson: Lesson, bundle: Path, config: dict[str, Any], *,
     launched = launch_bundle(bundle, root=root, attach_first=True,
                              config=copy.deepcopy(config), options=options)
     try:
-        output, exit_code = _read_to_exit(launched.state_dir, launched.id, seconds)
+        output, exit_code, in_time = _read_to_exit(launched.state_dir, launched.id, seconds)
         steps = _lesson_steps(lesson, launched.root, launched.id)
     finally:
         with contextlib.suppress(BundlebenchError):
             runtime_call(lambda: runtime_api(launched.root).delete(launched.id, force=True))
         records.remove_record(launched.root, launched.id)
-    if exit_code is None and output.endswith("\x00timeout"):
-        output = output.removesuffix("\x00timeout")
-        problem = f"the check did not end within {seconds:.0f} s, so it was stopped."
-    else:
-        problem = lesson.judge(output, exit_code)
+    problem = (lesson.judge(output, exit_code) if in_time else
+               f"the check did not end within {seconds:.0f} s, so it was stopped.")
     return CheckRun(output, exit_code, problem, steps)
 
 
-def _read_to_exit(state_dir: str, container_id: str, seconds: float) -> tuple[str, int | None]:
+def _read_to_exit(state_dir: str, container_id: str, seconds: float
+                  ) -> tuple[str, int | None, bool]:
+    """What the container printed, its exit code (None: unknown), and whether it ended
+    within ``seconds``."""
     from bundlebench.containers.attach import connect
     from shim.protocol import DATA, EXIT, exit_record
 
@@ -65,14 +65,14 @@ def _read_to_exit(state_dir: str, container_id: str, seconds: float) -> tuple[st
                 continue
             frames = client.receive()
             if not frames:
-                return _text(chunks), None
+                return _text(chunks), None, True
             for kind, payload in frames:
                 if kind == DATA:
                     chunks.append(payload)
                 elif kind == EXIT:
                     code = exit_record(payload).get("exit_code")
-                    return _text(chunks), code if isinstance(code, int) else None
-        return _text(chunks) + "\x00timeout", None
+                    return _text(chunks), code if isinstance(code, int) else None, True
+        return _text(chunks), None, False
     finally:
         client.close()
 

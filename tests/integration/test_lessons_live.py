@@ -39,3 +39,19 @@ def test_the_start_fails_the_check_and_the_right_edit_passes(
     left = [name for name in os.listdir(runtime_root) if name.startswith("lesson-")]
     assert left == [], f"the checks left containers behind: {left}"
     assert json.loads((bundle / "config.json").read_text()) == demo, "the bundle changed"
+
+
+def test_a_check_that_does_not_end_is_stopped_and_removed(demo_rootfs: Path,
+                                                          runtime_root: Path) -> None:
+    import dataclasses
+    import time
+
+    bundle = demo_rootfs.parent
+    slow = dataclasses.replace(LESSONS[0], check=("sh", "-c", "echo started; sleep 30"))
+    began = time.monotonic()
+    outcome = run_check(slow, bundle, json.loads((bundle / "config.json").read_text()),
+                        root=str(runtime_root), seconds=1)
+    assert time.monotonic() - began < 10
+    assert outcome.problem == "the check did not end within 1 s, so it was stopped."
+    assert "started" in outcome.output and outcome.exit_code is None
+    assert [n for n in os.listdir(runtime_root) if n.startswith("lesson-")] == []

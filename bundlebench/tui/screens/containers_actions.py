@@ -163,7 +163,7 @@ class ContainersActions(Screen[None]):
         try:
             result = launch()
         except LaunchRefused as refused:
-            self.app.call_from_thread(self.say, problems_text(refused.problems), "error")
+            self.app.call_from_thread(self.say, problems_text(refused), "error")
             return
         except BundlebenchError as error:
             self.app.call_from_thread(self.say, str(error), "error")

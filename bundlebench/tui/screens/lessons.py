@@ -253,8 +253,8 @@ the containers screen, to watch each setup step happen. Progress is kept per use
 
 
 def _refusal_sentence(error: BundlebenchError) -> str:
-    problems = getattr(error, "problems", None)
-    if problems:  # LaunchRefused: the config's first error, in create's words
-        first = problems[0]
-        return f"{first.pointer or '/'}: {first.message}"
+    from bundlebench.containers.launch import LaunchRefused
+
+    if isinstance(error, LaunchRefused) and error.problems:  # the first, in create's words
+        return error.error_lines()[0]
     return str(error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,8 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from bundlebench.spec.problems import Problem
 from bundlebench.untrusted import styled
+
+if TYPE_CHECKING:
+    from bundlebench.containers.launch import LaunchRefused
 
 SIGNALS = (
     ("TERM", "ask it to end (the default of kill)"),
@@ -59,9 +63,8 @@ class SignalPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def problems_text(problems: list[Problem]) -> str:
+def problems_text(refusal: LaunchRefused) -> str:
     """The launch refusal as lines: one per error, its field first."""
-    lines = [f"Not launched: config.json has {len(problems)} error(s). Fix them first:"]
-    for problem in problems:
-        lines.append(f"  {problem.pointer or '/'}: {problem.message}")
+    lines = [f"Not launched: config.json has {len(refusal.problems)} error(s). Fix them first:"]
+    lines += [f"  {line}" for line in refusal.error_lines()]
     return "\n".join(lines)
